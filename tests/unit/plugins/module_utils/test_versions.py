@@ -1,0 +1,29 @@
+"""Version parsing in plugins/module_utils/versions.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import at_least, parse_version
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("1.24", (1, 24)), ("1.24.3", (1, 24)), ("v1.24.3", (1, 24)), ("v1.30.0-rc.1", (1, 30)),
+     ("v1.34.4+k3s1", (1, 34)), (" 1.9 ", (1, 9)), (1.25, (1, 25))],
+)
+def test_parse_version(text, expected):
+    assert parse_version(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", None, "latest", "1", "v1", "1.x", "1.24.3.4", "V1.24", True, "1.24-"])
+def test_parse_version_rejects(text):
+    with pytest.raises(DualStackError, match="not a Kubernetes version"):
+        parse_version(text)
+
+
+def test_at_least_compares_numerically():
+    assert at_least((1, 10), (1, 9))
+    assert not at_least((1, 9), (1, 16))
+    assert at_least((2, 0), (1, 34))
