@@ -1,0 +1,568 @@
+"""Build the lab's Kubernetes, etcd and CoreDNS binaries from source, through the Go proxy.
+
+Why a pinned 1.34 release
+-------------------------
+The lab's nodes are systemd-nspawn containers on this host's cgroup v1 hierarchy, running
+Debian 12's containerd 1.6.20.  From Kubernetes 1.35 the kubelet refuses to start on cgroup v1
+unless ``failCgroupV1: false`` is set, and newer releases drop support for containerd 1.x.  So
+the lab pins the newest 1.34 patch release that the Go module proxy serves
+(:data:`DEFAULT_VERSION`); bump that one constant to move the lab.
+
+How the build works
+-------------------
+No source tree is checked out.  For each product a small *wrapper module* is generated in the
+cache (never in the repository), which requires the upstream module at the pinned version:
+
+* ``k8s.io/kubernetes`` cannot be required as-is: its ``go.mod`` requires every staging module
+  (``k8s.io/api``, ``k8s.io/client-go``, ...) at ``v0.0.0`` and resolves them with
+  ``replace ... => ./staging/src/...``, but replace directives only apply in the main module and
+  the staging directories are not part of the published module zip.  The wrapper therefore
+  carries one ``replace`` per staging module, read from that ``go.mod``, pointing at the
+  published staging release ``v0.<minor>.<patch>``.
+* ``pkg/generated/openapi/zz_generated.openapi.go`` (needed by kube-apiserver) is absent from
+  older published modules.  When it is missing, :func:`ensure_openapi` runs ``openapi-gen`` from
+  ``k8s.io/kube-openapi`` at the version kubernetes' ``go.mod`` pins, over every package of the
+  kubernetes and staging modules that carries a ``+k8s:openapi-gen=`` tag, and adds the result
+  to the read-only module cache with ``go build -overlay`` (a JSON file mapping the missing
+  path to the generated file).  The overlay avoids copying the ~100 MB module source to a
+  writable place.  Releases that ship the file (v1.34.12 does) build without an overlay.
+* etcd (``go.etcd.io/etcd/server/v3`` and ``.../etcdctl/v3``) gets the same treatment: its
+  ``go.mod`` replaces its sibling modules with ``../api`` etc., so the wrapper pins them to the
+  same release.  The etcd and CoreDNS versions are those kubeadm of the pinned release expects,
+  read from ``cmd/kubeadm/app/constants/constants.go`` in the kubernetes module.
+
+Binaries are static (``CGO_ENABLED=0``), built with ``-tags providerless -trimpath`` and
+``-ldflags "-s -w -X ..."`` setting the version variables of ``k8s.io/component-base/version``
+and ``k8s.io/client-go/pkg/version``, so ``/version`` reports e.g. ``v1.34.12``.
+
+Cache layout (root: ``~/.cache/dualstack-lab`` or ``$DUALSTACK_LAB_CACHE``)::
+
+    gomod/                 GOMODCACHE (shared by all versions)
+    gocache/               GOCACHE (shared; about 2-3 GB after a build)
+    <version>/bin/         the executables
+    <version>/stamps/      <product>.json, written only after a product built completely
+    <version>/work/        wrapper modules, build logs, the openapi overlay
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+Log = Callable[[str], None]
+
+#: The pinned Kubernetes release (newest 1.34 patch on the Go proxy; see module docstring).
+DEFAULT_VERSION = "v1.34.12"
+
+K8S_MODULE = "k8s.io/kubernetes"
+KUBE_OPENAPI_MODULE = "k8s.io/kube-openapi"
+ETCD_SERVER_MODULE = "go.etcd.io/etcd/server/v3"
+ETCDCTL_MODULE = "go.etcd.io/etcd/etcdctl/v3"
+COREDNS_MODULE = "github.com/coredns/coredns"
+
+#: Kubernetes commands built, as (main package, executable name).
+KUBE_COMMANDS: tuple[tuple[str, str], ...] = tuple(
+    (f"{K8S_MODULE}/cmd/{name}", name)
+    for name in (
+        "kubeadm",
+        "kubelet",
+        "kube-apiserver",
+        "kube-controller-manager",
+        "kube-scheduler",
+        "kube-proxy",
+        "kubectl",
+    )
+)
+ETCD_COMMANDS: tuple[tuple[str, str], ...] = ((ETCD_SERVER_MODULE, "etcd"), (ETCDCTL_MODULE, "etcdctl"))
+COREDNS_COMMANDS: tuple[tuple[str, str], ...] = ((COREDNS_MODULE, "coredns"),)
+
+#: Packages whose version variables are set with -X in kubernetes binaries.
+KUBE_VERSION_PACKAGES = ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version")
+ETCD_VERSION_VAR = "go.etcd.io/etcd/api/v3/version.GitSHA"
+COREDNS_VERSION_VAR = "github.com/coredns/coredns/coremain.GitCommit"
+
+OPENAPI_REL = "pkg/generated/openapi/zz_generated.openapi.go"
+OPENAPI_PKG = f"{K8S_MODULE}/pkg/generated/openapi"
+OPENAPI_TAG = "+k8s:openapi-gen="
+
+#: Staging modules whose openapi tags upstream does not feed to the kubernetes openapi file
+#: (code generator examples and the sample API server).
+OPENAPI_EXCLUDED_MODULES = ("k8s.io/code-generator", "k8s.io/sample-apiserver")
+
+BUILD_TAGS = "providerless"
+ZERO_COMMIT = "0" * 40
+
+
+# --------------------------------------------------------------------------- paths, env
+
+
+def cache_root() -> Path:
+    """Return the lab cache root: ``$DUALSTACK_LAB_CACHE`` or ``~/.cache/dualstack-lab``."""
+    env = os.environ.get("DUALSTACK_LAB_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "dualstack-lab"
+
+
+def version_dir(version: str, root: Path | None = None) -> Path:
+    """Return ``<cache>/<version>``."""
+    return (root or cache_root()) / version
+
+
+def bin_dir(version: str, root: Path | None = None) -> Path:
+    """Return the directory holding the built executables of ``version``."""
+    return version_dir(version, root) / "bin"
+
+
+def find_go() -> str:
+    """Locate the Go toolchain: ``$DUALSTACK_LAB_GO``, ``go`` on PATH, or /usr/local/go/bin/go."""
+    explicit = os.environ.get("DUALSTACK_LAB_GO")
+    if explicit:
+        return explicit
+    found = shutil.which("go")
+    if found:
+        return found
+    if Path("/usr/local/go/bin/go").exists():
+        return "/usr/local/go/bin/go"
+    raise RuntimeError("no Go toolchain found (install Go or set DUALSTACK_LAB_GO)")
+
+
+def go_env(root: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Return the environment for go commands: caches under ``root``, static, local toolchain."""
+    env = dict(os.environ if base is None else base)
+    env.update(
+        {
+            "GOMODCACHE": str(root / "gomod"),
+            "GOCACHE": str(root / "gocache"),
+            "GOTOOLCHAIN": "local",
+            "GOWORK": "off",
+            "GOFLAGS": "-mod=mod -modcacherw",
+            "CGO_ENABLED": "0",
+        }
+    )
+    env.setdefault("GOPROXY", "https://proxy.golang.org,direct")
+    return env
+
+
+def staging_version(version: str) -> str:
+    """Map a Kubernetes release to its staging modules' release: ``v1.34.12`` -> ``v0.34.12``."""
+    match = re.fullmatch(r"v1\.(\d+)\.(\d+)", version)
+    if not match:
+        raise ValueError(f"not a Kubernetes release version: {version!r}")
+    return f"v0.{match.group(1)}.{match.group(2)}"
+
+
+# --------------------------------------------------------------------------- go.mod handling
+
+
+def parse_go_directive(gomod: str) -> str:
+    """Return the ``go`` directive's version of a go.mod text."""
+    match = re.search(r"^go\s+(\S+)\s*$", gomod, re.M)
+    if not match:
+        raise ValueError("go.mod has no go directive")
+    return match.group(1)
+
+
+def parse_godebug(gomod: str) -> list[str]:
+    """Return the ``godebug`` settings (``key=value``) of a go.mod text."""
+    settings: list[str] = []
+    for block in re.findall(r"^godebug\s*\(\n(.*?)^\)", gomod, re.M | re.S):
+        settings.extend(line.split("//")[0].strip() for line in block.splitlines())
+    settings.extend(m.strip() for m in re.findall(r"^godebug\s+([^(\s].*)$", gomod, re.M))
+    return [s for s in settings if s]
+
+
+def parse_replaces(gomod: str) -> list[tuple[str, str]]:
+    """Return the ``replace`` directives of a go.mod text as (old, new) pairs, in order."""
+    lines: list[str] = []
+    for block in re.findall(r"^replace\s*\(\n(.*?)^\)", gomod, re.M | re.S):
+        lines.extend(block.splitlines())
+    lines.extend(re.findall(r"^replace\s+([^(\s].*)$", gomod, re.M))
+    pairs = []
+    for line in lines:
+        line = line.split("//")[0].strip()
+        if "=>" in line:
+            old, new = (part.strip() for part in line.split("=>", 1))
+            pairs.append((old, new))
+    return pairs
+
+
+def sibling_replaces(gomod: str, local_prefix: str, version: str) -> dict[str, str]:
+    """Turn replaces to local directories starting with ``local_prefix`` into ``path version``.
+
+    ``k8s.io/api => ./staging/src/k8s.io/api`` becomes ``{"k8s.io/api": "k8s.io/api v0.34.12"}``.
+    Replaces to other places (e.g. etcd's ``./FORBIDDEN_DEPENDENCY``) are dropped.
+    """
+    result: dict[str, str] = {}
+    for old, new in parse_replaces(gomod):
+        path = old.split()[0]
+        if new.startswith(local_prefix):
+            result[path] = f"{path} {version}"
+    return result
+
+
+def wrapper_gomod(
+    module: str,
+    go_version: str,
+    requires: Mapping[str, str],
+    replaces: Mapping[str, str],
+    godebug: Iterable[str] = (),
+) -> str:
+    """Render the go.mod of a wrapper module (sorted, so the text is stable)."""
+    out = [f"module {module}", "", f"go {go_version}", ""]
+    debug = list(godebug)
+    if debug:
+        out += [f"godebug {setting}" for setting in debug] + [""]
+    out.append("require (")
+    out += [f"\t{path} {ver}" for path, ver in sorted(requires.items())]
+    out += [")", ""]
+    if replaces:
+        out.append("replace (")
+        out += [f"\t{path} => {target}" for path, target in sorted(replaces.items())]
+        out += [")", ""]
+    return "\n".join(out)
+
+
+def kube_wrapper_gomod(k8s_gomod: str, version: str) -> str:
+    """Render the wrapper go.mod requiring k8s.io/kubernetes at ``version`` with staging replaces."""
+    replaces = sibling_replaces(k8s_gomod, "./staging/", staging_version(version))
+    if not replaces:
+        raise ValueError("kubernetes go.mod lists no staging replaces")
+    return wrapper_gomod(
+        "dslab.local/build/kubernetes",
+        parse_go_directive(k8s_gomod),
+        {K8S_MODULE: version},
+        replaces,
+        parse_godebug(k8s_gomod),
+    )
+
+
+def kubeadm_component_versions(constants_go: str) -> dict[str, str]:
+    """Read etcd, CoreDNS and pause versions from kubeadm's ``constants.go``.
+
+    Returns e.g. ``{"etcd": "3.6.5-0", "coredns": "v1.12.1", "pause": "3.10.1"}``.
+    """
+    patterns = {
+        "etcd": r'DefaultEtcdVersion\s*=\s*"([^"]+)"',
+        "coredns": r'CoreDNSVersion\s*=\s*"([^"]+)"',
+        "pause": r'PauseVersion\s*=\s*"([^"]+)"',
+    }
+    found: dict[str, str] = {}
+    for key, pattern in patterns.items():
+        match = re.search(pattern, constants_go)
+        if not match:
+            raise ValueError(f"kubeadm constants lack {key} version")
+        found[key] = match.group(1)
+    return found
+
+
+def etcd_module_version(kubeadm_etcd: str) -> str:
+    """Map kubeadm's etcd image tag to the etcd module version: ``3.6.5-0`` -> ``v3.6.5``."""
+    return "v" + kubeadm_etcd.split("-")[0].lstrip("v")
+
+
+# --------------------------------------------------------------------------- ldflags
+
+
+def kube_version_ldflags(version: str, commit: str, build_date: str, tree_state: str = "clean") -> str:
+    """Return ``-ldflags`` for kubernetes binaries: stripped, with the version variables set."""
+    match = re.fullmatch(r"v(\d+)\.(\d+)\.\d+.*", version)
+    if not match:
+        raise ValueError(f"bad version {version!r}")
+    values = {
+        "gitVersion": version,
+        "gitMajor": match.group(1),
+        "gitMinor": match.group(2),
+        "gitCommit": commit,
+        "gitTreeState": tree_state,
+        "buildDate": build_date,
+    }
+    flags = ["-s", "-w"]
+    for pkg in KUBE_VERSION_PACKAGES:
+        flags += [f"-X {pkg}.{name}={value}" for name, value in values.items()]
+    return " ".join(flags)
+
+
+def simple_ldflags(var: str, value: str) -> str:
+    """Return stripped ``-ldflags`` setting one version variable."""
+    return f"-s -w -X {var}={value}"
+
+
+def go_build_args(commands: Iterable[tuple[str, str]], out_dir: Path, ldflags: str,
+                  overlay: Path | None = None) -> list[str]:
+    """Return the arguments of one ``go build`` producing every command into ``out_dir``."""
+    args = ["build", "-trimpath", "-tags", BUILD_TAGS, "-ldflags", ldflags]
+    if overlay is not None:
+        args.append(f"-overlay={overlay}")
+    args += ["-o", str(out_dir) + os.sep]
+    args += [pkg for pkg, _ in commands]
+    return args
+
+
+# --------------------------------------------------------------------------- running go
+
+
+def run_go(args: list[str], cwd: Path, root: Path, log_file: Path | None = None) -> str:
+    """Run ``go args`` in ``cwd``; return stdout.  Output goes to ``log_file`` when given."""
+    cmd = [find_go(), *args]
+    env = go_env(root)
+    if log_file is None:
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd[:3])} ... failed:\n{proc.stderr[-4000:]}")
+        return proc.stdout
+    with log_file.open("a") as fh:
+        fh.write(f"$ {' '.join(cmd)}\n")
+        fh.flush()
+        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        tail = log_file.read_text()[-4000:]
+        raise RuntimeError(f"go {args[0]} failed (log: {log_file}):\n{tail}")
+    return ""
+
+
+def download_module(path: str, version: str, root: Path, cwd: Path) -> dict:
+    """``go mod download -json path@version``; return its JSON (Dir, GoMod, Info, ...)."""
+    cwd.mkdir(parents=True, exist_ok=True)
+    if not (cwd / "go.mod").exists():
+        (cwd / "go.mod").write_text("module dslab.local/download\n\ngo 1.22\n")
+    out = run_go(["mod", "download", "-json", f"{path}@{version}"], cwd, root)
+    info = json.loads(out)
+    if info.get("Error"):
+        raise RuntimeError(f"cannot download {path}@{version}: {info['Error']}")
+    return info
+
+
+def module_origin(download: Mapping) -> tuple[str, str]:
+    """Return (commit hash, commit time) of a downloaded module, from its .info file."""
+    info = json.loads(Path(download["Info"]).read_text())
+    commit = (info.get("Origin") or {}).get("Hash") or ZERO_COMMIT
+    return commit, info.get("Time", "1970-01-01T00:00:00Z")
+
+
+# --------------------------------------------------------------------------- openapi
+
+
+def openapi_tagged_dirs(module_dir: Path, skip_top: Iterable[str] = ()) -> list[Path]:
+    """Return directories under ``module_dir`` whose non-test Go files carry an openapi tag."""
+    skip = set(skip_top)
+    found: set[Path] = set()
+    for path in sorted(module_dir.rglob("*.go")):
+        rel = path.relative_to(module_dir)
+        if rel.parts[0] in skip or path.name.endswith("_test.go") or "testdata" in rel.parts:
+            continue
+        try:
+            text = path.read_text(errors="replace")
+        except OSError:
+            continue
+        if re.search(r"^\s*//\s*" + re.escape(OPENAPI_TAG), text, re.M):
+            found.add(path.parent)
+    return sorted(found)
+
+
+def import_path(module_path: str, module_dir: Path, pkg_dir: Path) -> str:
+    """Return the import path of ``pkg_dir`` inside the module at ``module_dir``."""
+    rel = pkg_dir.relative_to(module_dir).as_posix()
+    return module_path if rel == "." else f"{module_path}/{rel}"
+
+
+def openapi_packages(k8s_dir: Path, staging: Mapping[str, Path]) -> list[str]:
+    """Return the import paths fed to openapi-gen for the kubernetes openapi definitions."""
+    pkgs = [import_path(K8S_MODULE, k8s_dir, d)
+            for d in openapi_tagged_dirs(k8s_dir, skip_top=("staging", "vendor", "test", "hack",
+                                                            "third_party", "cluster", "build"))]
+    for module, mdir in sorted(staging.items()):
+        if module in OPENAPI_EXCLUDED_MODULES:
+            continue
+        pkgs += [import_path(module, mdir, d) for d in openapi_tagged_dirs(mdir)]
+    return sorted(set(pkgs))
+
+
+def ensure_openapi(work: Path, k8s_dir: Path, staging_mods: Iterable[str], version: str,
+                   kube_openapi_version: str, root: Path, log: Log) -> Path | None:
+    """Make sure the kubernetes openapi definitions exist; return an overlay file or None.
+
+    When the published module ships ``zz_generated.openapi.go`` nothing is done.  Otherwise
+    openapi-gen is built and run over the tagged packages, writing into ``work/openapi``, and an
+    overlay JSON mapping the module-cache path to that file is returned for ``go build``.
+    """
+    target = k8s_dir / OPENAPI_REL
+    if target.exists():
+        log(f"openapi: {OPENAPI_REL} ships with {K8S_MODULE}@{version}; no generation needed")
+        return None
+    return generate_openapi(work, k8s_dir, staging_mods, version, kube_openapi_version, root, log)
+
+
+def generate_openapi(work: Path, k8s_dir: Path, staging_mods: Iterable[str], version: str,
+                     kube_openapi_version: str, root: Path, log: Log) -> Path:
+    """Generate the kubernetes openapi definitions with openapi-gen; return the overlay file."""
+    out_dir = work / "openapi"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log_file = work / "openapi.log"
+    tool = work / "tools" / "openapi-gen"
+    if not tool.exists():
+        log(f"openapi: building openapi-gen from {KUBE_OPENAPI_MODULE}@{kube_openapi_version}")
+        run_go(["build", "-o", str(tool), f"{KUBE_OPENAPI_MODULE}/cmd/openapi-gen"], work, root, log_file)
+    staging_dirs = {m: Path(download_module(m, staging_version(version), root, work / "dl")["Dir"])
+                    for m in staging_mods}
+    pkgs = openapi_packages(k8s_dir, staging_dirs)
+    log(f"openapi: generating definitions for {len(pkgs)} packages")
+    header = out_dir / "boilerplate.go.txt"
+    header.write_text("/*\nGenerated for the dualstack lab build.\n*/\n\n")
+    args = ["--output-file", "zz_generated.openapi.go", "--output-dir", str(out_dir),
+            "--output-pkg", OPENAPI_PKG, "--go-header-file", str(header),
+            "--report-filename", str(out_dir / "api_violations.report"), *pkgs]
+    with log_file.open("a") as fh:
+        proc = subprocess.run([str(tool), *args], cwd=work, env=go_env(root), stdout=fh,
+                              stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"openapi-gen failed, see {log_file}")
+    overlay = work / "openapi-overlay.json"
+    overlay.write_text(json.dumps({"Replace": {str(k8s_dir / OPENAPI_REL):
+                                               str(out_dir / "zz_generated.openapi.go")}}))
+    return overlay
+
+
+# --------------------------------------------------------------------------- products
+
+
+def stamp_path(version: str, product: str, root: Path | None = None) -> Path:
+    """Return the stamp file that marks ``product`` of ``version`` as completely built."""
+    return version_dir(version, root) / "stamps" / f"{product}.json"
+
+
+def is_built(version: str, product: str, names: Iterable[str], root: Path | None = None) -> bool:
+    """True when the product's stamp exists and every one of its executables is present."""
+    bdir = bin_dir(version, root)
+    return stamp_path(version, product, root).exists() and all((bdir / n).is_file() for n in names)
+
+
+def write_stamp(version: str, product: str, data: Mapping, root: Path | None = None) -> None:
+    """Record a completed build of ``product`` (written last, atomically)."""
+    path = stamp_path(version, product, root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(dict(data), indent=2, sort_keys=True) + "\n")
+    tmp.replace(path)
+
+
+def prepare_wrapper(work: Path, gomod: str) -> Path:
+    """Write a wrapper module (go.mod + a doc file) into ``work`` and return it.
+
+    The rendered go.mod is also kept as ``go.mod.dslab``: ``go build -mod=mod`` adds indirect
+    requirements to go.mod, so that copy tells whether the wrapper changed since last time.
+    """
+    work.mkdir(parents=True, exist_ok=True)
+    marker = work / "go.mod.dslab"
+    if not marker.exists() or marker.read_text() != gomod or not (work / "go.mod").exists():
+        (work / "go.mod").write_text(gomod)
+        (work / "go.sum").unlink(missing_ok=True)
+        marker.write_text(gomod)
+    (work / "doc.go").write_text("// Package wrapper exists only to build upstream commands.\npackage wrapper\n")
+    return work
+
+
+def go_build(work: Path, commands: tuple[tuple[str, str], ...], ldflags: str, version: str,
+             root: Path, log: Log, overlay: Path | None = None) -> float:
+    """Run one ``go build`` of ``commands`` into the version's bin dir; return seconds taken."""
+    bdir = bin_dir(version, root)
+    bdir.mkdir(parents=True, exist_ok=True)
+    log_file = work / "build.log"
+    names = ", ".join(name for _, name in commands)
+    log(f"go build {names} (log: {log_file}) ...")
+    start = time.monotonic()
+    run_go(go_build_args(commands, bdir, ldflags, overlay), work, root, log_file)
+    took = time.monotonic() - start
+    log(f"built {names} in {took:.0f}s")
+    return took
+
+
+def build_kubernetes(version: str, root: Path, log: Log) -> dict[str, str]:
+    """Build the kubernetes commands of ``version``; return kubeadm's component versions."""
+    work = version_dir(version, root) / "work" / "kubernetes"
+    log(f"fetching {K8S_MODULE}@{version} through the Go proxy")
+    k8s = download_module(K8S_MODULE, version, root, work.parent / "dl")
+    k8s_dir = Path(k8s["Dir"])
+    k8s_gomod = Path(k8s["GoMod"]).read_text()
+    prepare_wrapper(work, kube_wrapper_gomod(k8s_gomod, version))
+    staging = sorted(sibling_replaces(k8s_gomod, "./staging/", "x"))
+    openapi_ver = re.search(r"^\s*k8s\.io/kube-openapi\s+(\S+)", k8s_gomod, re.M)
+    overlay = ensure_openapi(work, k8s_dir, staging, version,
+                             openapi_ver.group(1) if openapi_ver else "latest", root, log)
+    commit, date = module_origin(k8s)
+    took = go_build(work, KUBE_COMMANDS, kube_version_ldflags(version, commit, date), version,
+                    root, log, overlay)
+    components = kubeadm_component_versions((k8s_dir / "cmd/kubeadm/app/constants/constants.go").read_text())
+    write_stamp(version, "kubernetes", {"version": version, "commit": commit, "seconds": round(took),
+                                        "openapi_generated": overlay is not None,
+                                        "components": components}, root)
+    return components
+
+
+def kube_components(version: str, root: Path) -> dict[str, str]:
+    """Return kubeadm's etcd/CoreDNS/pause versions recorded at build time (or read them)."""
+    stamp = stamp_path(version, "kubernetes", root)
+    if stamp.exists():
+        comps = json.loads(stamp.read_text()).get("components")
+        if comps:
+            return comps
+    k8s = download_module(K8S_MODULE, version, root, version_dir(version, root) / "work" / "dl")
+    return kubeadm_component_versions((Path(k8s["Dir"]) / "cmd/kubeadm/app/constants/constants.go").read_text())
+
+
+def build_etcd(version: str, etcd_version: str, root: Path, log: Log) -> None:
+    """Build etcd and etcdctl at ``etcd_version`` (e.g. v3.6.5) into the version's bin dir."""
+    work = version_dir(version, root) / "work" / "etcd"
+    log(f"fetching {ETCD_SERVER_MODULE}@{etcd_version} through the Go proxy")
+    server = download_module(ETCD_SERVER_MODULE, etcd_version, root, work.parent / "dl")
+    replaces = sibling_replaces(Path(server["GoMod"]).read_text(), "../", etcd_version)
+    gomod = wrapper_gomod("dslab.local/build/etcd", parse_go_directive(Path(server["GoMod"]).read_text()),
+                          {ETCD_SERVER_MODULE: etcd_version, ETCDCTL_MODULE: etcd_version}, replaces)
+    prepare_wrapper(work, gomod)
+    commit, _ = module_origin(server)
+    sha = commit[:8] if commit != ZERO_COMMIT else etcd_version
+    took = go_build(work, ETCD_COMMANDS, simple_ldflags(ETCD_VERSION_VAR, sha), version, root, log)
+    write_stamp(version, "etcd", {"version": etcd_version, "seconds": round(took)}, root)
+
+
+def build_coredns(version: str, coredns_version: str, root: Path, log: Log) -> None:
+    """Build CoreDNS at ``coredns_version`` into the version's bin dir."""
+    work = version_dir(version, root) / "work" / "coredns"
+    log(f"fetching {COREDNS_MODULE}@{coredns_version} through the Go proxy")
+    mod = download_module(COREDNS_MODULE, coredns_version, root, work.parent / "dl")
+    gomod_text = Path(mod["GoMod"]).read_text()
+    gomod = wrapper_gomod("dslab.local/build/coredns", parse_go_directive(gomod_text),
+                          {COREDNS_MODULE: coredns_version}, {})
+    prepare_wrapper(work, gomod)
+    commit, _ = module_origin(mod)
+    took = go_build(work, COREDNS_COMMANDS, simple_ldflags(COREDNS_VERSION_VAR, commit[:7]),
+                    version, root, log)
+    write_stamp(version, "coredns", {"version": coredns_version, "seconds": round(took)}, root)
+
+
+def ensure_binaries(version: str | None = None, *, log: Log = print) -> Path:
+    """Return a directory with the lab's executables for ``version``, building what is missing.
+
+    The directory holds kubeadm, kubelet, kube-apiserver, kube-controller-manager,
+    kube-scheduler, kube-proxy, kubectl, etcd, etcdctl and coredns.  Each product is rebuilt
+    only when its stamp or one of its executables is missing.  A cold build takes minutes.
+    Set ``DUALSTACK_LAB_SKIP_COREDNS=1`` to leave CoreDNS out.
+    """
+    version = version or DEFAULT_VERSION
+    root = cache_root()
+    bdir = bin_dir(version, root)
+    kube_names = [name for _, name in KUBE_COMMANDS]
+    if not is_built(version, "kubernetes", kube_names, root):
+        build_kubernetes(version, root, log)
+    comps = kube_components(version, root)
+    if not is_built(version, "etcd", [n for _, n in ETCD_COMMANDS], root):
+        build_etcd(version, etcd_module_version(comps["etcd"]), root, log)
+    if os.environ.get("DUALSTACK_LAB_SKIP_COREDNS") != "1" and not is_built(
+            version, "coredns", [n for _, n in COREDNS_COMMANDS], root):
+        build_coredns(version, comps["coredns"], root, log)
+    log(f"binaries for {version} ready in {bdir}")
+    return bdir

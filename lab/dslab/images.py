@@ -1,0 +1,471 @@
+"""Container images for the lab, written locally as docker-archive tarballs.
+
+No registry is reachable and no image builder runs here, so every image the cluster pulls is
+assembled by this module from local files with :mod:`tarfile`, :mod:`json` and :mod:`hashlib`:
+
+* ``registry.k8s.io/kube-apiserver``, ``-controller-manager``, ``-scheduler`` (binary in
+  ``/usr/local/bin``, on ``PATH``: kubeadm's static pod manifests call it by name);
+* ``registry.k8s.io/etcd`` (``/usr/local/bin/etcd`` and ``etcdctl``);
+* ``registry.k8s.io/kube-proxy`` with Debian's iptables (nf_tables backend) and conntrack;
+* ``registry.k8s.io/coredns/coredns`` (``/coredns``) when CoreDNS was built;
+* ``registry.k8s.io/pause`` from ``lab/images/pause.c`` compiled with ``gcc -static``;
+* ``dualstack.lab/testbox:1``, Debian's static busybox with every applet linked, serving HTTP
+  on port 8080 by default.
+
+Format: the ``docker save`` layout (``manifest.json`` with ``RepoTags``, the config and the
+uncompressed layers stored as ``blobs/sha256/<hex>``), which ``ctr -n k8s.io images import``
+of containerd 1.6 imports under the tagged name.  Layers are written with sorted members,
+mtime 0 and root ownership, so a rebuild from the same inputs gives the same digests.
+
+iptables backend in the kube-proxy image: ``iptables``, ``ip6tables`` and their ``-save`` /
+``-restore`` commands are links to ``xtables-nft-multi``, i.e. the nf_tables backend that
+Debian 12 (the nodes' rootfs) selects by default.  kube-proxy (iptables mode) runs those
+commands by name and does not pick a backend itself; upstream images ship a wrapper that
+guesses the host's backend, which the lab does not need as its nodes are always Debian 12.
+The ``-legacy`` variants are included too for debugging.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Callable, Iterable, Mapping
+
+from dslab import build
+
+Log = Callable[[str], None]
+
+REGISTRY = "registry.k8s.io"
+TESTBOX_REF = "dualstack.lab/testbox:1"
+PAUSE_SOURCE = Path(__file__).resolve().parent.parent / "images" / "pause.c"
+
+#: kubeadm's etcd / CoreDNS / pause versions for releases already looked at, so that
+#: :func:`image_refs` needs no download for them; other releases read kubeadm's constants.
+KNOWN_COMPONENTS: dict[str, dict[str, str]] = {
+    "v1.34.12": {"etcd": "3.6.5-0", "coredns": "v1.12.1", "pause": "3.10.1"},
+}
+
+BASE_ENV_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+IPTABLES_COMMANDS = ("iptables", "iptables-save", "iptables-restore",
+                     "ip6tables", "ip6tables-save", "ip6tables-restore")
+HOST_IPTABLES_FILES = ("/usr/sbin/xtables-nft-multi", "/usr/sbin/xtables-legacy-multi",
+                       "/usr/sbin/conntrack")
+XTABLES_DIR = "/usr/lib/x86_64-linux-gnu/xtables"
+BUSYBOX = "/bin/busybox"
+FIXED_CREATED = "1970-01-01T00:00:00Z"
+
+
+# --------------------------------------------------------------------------- refs
+
+
+def components(version: str) -> dict[str, str]:
+    """Return kubeadm's etcd, CoreDNS and pause versions for a Kubernetes release."""
+    if version in KNOWN_COMPONENTS:
+        return dict(KNOWN_COMPONENTS[version])
+    return build.kube_components(version, build.cache_root())
+
+
+def image_refs(version: str | None = None) -> dict[str, str]:
+    """Return role -> image reference, exactly as kubeadm of ``version`` expects them.
+
+    Roles: kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy, etcd,
+    coredns, pause, testbox.
+    """
+    version = version or build.DEFAULT_VERSION
+    comps = components(version)
+    refs = {name: f"{REGISTRY}/{name}:{version}" for name in
+            ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")}
+    refs["coredns"] = f"{REGISTRY}/coredns/coredns:{comps['coredns']}"
+    refs["pause"] = f"{REGISTRY}/pause:{comps['pause']}"
+    refs["etcd"] = f"{REGISTRY}/etcd:{comps['etcd']}"
+    refs["testbox"] = TESTBOX_REF
+    return refs
+
+
+def tarball_name(ref: str) -> str:
+    """Return a file name for an image reference: ``registry.k8s.io/pause:3.10.1`` ->
+    ``registry.k8s.io_pause_3.10.1.tar``."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", ref) + ".tar"
+
+
+# --------------------------------------------------------------------------- layers
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One member of a layer: a directory, a regular file (data or host source) or a symlink."""
+
+    kind: str  # "dir", "file" or "symlink"
+    mode: int = 0o755
+    data: bytes | None = None
+    source: Path | None = None
+    target: str = ""
+
+
+@dataclass
+class Layer:
+    """A filesystem layer being assembled; paths are absolute POSIX paths inside the image."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)
+
+    def _parents(self, path: str) -> None:
+        for parent in reversed(PurePosixPath(path).parents):
+            key = str(parent)
+            if key != "/" and key not in self.entries:
+                self.entries[key] = Entry("dir", 0o755)
+
+    def add_dir(self, path: str, mode: int = 0o755) -> None:
+        """Add a directory (and its parents)."""
+        self._parents(path)
+        self.entries[path] = Entry("dir", mode)
+
+    def add_bytes(self, path: str, data: bytes, mode: int = 0o644) -> None:
+        """Add a regular file with the given content."""
+        self._parents(path)
+        self.entries[path] = Entry("file", mode, data=data)
+
+    def add_file(self, path: str, source: Path, mode: int | None = None) -> None:
+        """Add a regular file copied from the host (mode taken from the host unless given)."""
+        self._parents(path)
+        perm = mode if mode is not None else (source.stat().st_mode & 0o7777)
+        self.entries[path] = Entry("file", perm, source=source)
+
+    def add_symlink(self, path: str, target: str) -> None:
+        """Add a symbolic link ``path -> target``."""
+        self._parents(path)
+        self.entries[path] = Entry("symlink", 0o777, target=target)
+
+    def add_host_path(self, host_path: str) -> None:
+        """Copy a host file into the same path, recreating every symlink met on the way.
+
+        ``/lib/x86_64-linux-gnu/libc.so.6`` on merged-/usr Debian becomes the link ``/lib ->
+        usr/lib`` plus the file under ``/usr/lib``, so the dynamic loader finds it either way.
+        """
+        parts = PurePosixPath(host_path).parts[1:]
+        current = PurePosixPath("/")
+        for index, part in enumerate(parts):
+            current = current / part
+            real = Path(str(current))
+            if real.is_symlink():
+                target = os.readlink(real)
+                self._parents(str(current))
+                if str(current) not in self.entries or self.entries[str(current)].kind != "symlink":
+                    self.entries[str(current)] = Entry("symlink", 0o777, target=target)
+                rest = PurePosixPath(*parts[index + 1:]) if index + 1 < len(parts) else None
+                resolved = (current.parent / target) if not target.startswith("/") else PurePosixPath(target)
+                self.add_host_path(os.path.normpath(str(resolved / rest if rest else resolved)))
+                return
+        real = Path(host_path)
+        if real.is_dir():
+            self.add_dir(host_path, real.stat().st_mode & 0o7777)
+        else:
+            self.add_file(host_path, real)
+
+    def add_host_tree(self, host_dir: str) -> None:
+        """Copy a host directory tree (files and symlinks) into the same path."""
+        self.add_host_path(host_dir)
+        for path in sorted(Path(host_dir).rglob("*")):
+            if path.is_symlink():
+                self.add_symlink(str(path), os.readlink(path))
+            elif path.is_dir():
+                self.add_dir(str(path), path.stat().st_mode & 0o7777)
+            else:
+                self.add_file(str(path), path)
+
+
+def _tarinfo(name: str, entry: Entry, size: int = 0) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.mtime = 0
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    info.mode = entry.mode
+    if entry.kind == "dir":
+        info.type = tarfile.DIRTYPE
+    elif entry.kind == "symlink":
+        info.type = tarfile.SYMTYPE
+        info.linkname = entry.target
+    else:
+        info.type = tarfile.REGTYPE
+        info.size = size
+    return info
+
+
+def layer_tar(layer: Layer) -> bytes:
+    """Serialize a layer as a deterministic, uncompressed tar (members sorted, mtime 0)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for path in sorted(layer.entries):
+            entry = layer.entries[path]
+            name = path.lstrip("/")
+            if entry.kind == "file":
+                data = entry.data if entry.data is not None else entry.source.read_bytes()  # type: ignore[union-attr]
+                tar.addfile(_tarinfo(name, entry, len(data)), io.BytesIO(data))
+            else:
+                tar.addfile(_tarinfo(name, entry))
+    return buf.getvalue()
+
+
+def sha256_hex(data: bytes) -> str:
+    """Return the hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+# --------------------------------------------------------------------------- image archive
+
+
+@dataclass
+class ImageSpec:
+    """What goes into one image: its reference, layers and runtime configuration."""
+
+    ref: str
+    layers: list[Layer]
+    entrypoint: list[str] | None = None
+    cmd: list[str] | None = None
+    env: list[str] = field(default_factory=lambda: [f"PATH={BASE_ENV_PATH}"])
+    workdir: str = "/"
+    user: str = ""
+    exposed_ports: list[str] = field(default_factory=list)
+
+
+def image_config(spec: ImageSpec, diff_ids: list[str]) -> dict:
+    """Return the image configuration JSON (amd64/linux) for ``spec`` with its layers' diff ids."""
+    config: dict = {"Env": list(spec.env), "WorkingDir": spec.workdir}
+    if spec.entrypoint is not None:
+        config["Entrypoint"] = list(spec.entrypoint)
+    if spec.cmd is not None:
+        config["Cmd"] = list(spec.cmd)
+    if spec.user:
+        config["User"] = spec.user
+    if spec.exposed_ports:
+        config["ExposedPorts"] = {port: {} for port in spec.exposed_ports}
+    return {
+        "architecture": "amd64",
+        "os": "linux",
+        "created": FIXED_CREATED,
+        "config": config,
+        "rootfs": {"type": "layers", "diff_ids": [f"sha256:{d}" for d in diff_ids]},
+        "history": [{"created": FIXED_CREATED, "created_by": "dslab.images"} for _ in diff_ids],
+    }
+
+
+def _canonical_json(obj: object) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+
+
+def archive_members(spec: ImageSpec) -> tuple[dict[str, bytes], str]:
+    """Return (archive member name -> content, config digest hex) of an image's tarball."""
+    members: dict[str, bytes] = {}
+    layer_paths: list[str] = []
+    diff_ids: list[str] = []
+    for layer in spec.layers:
+        blob = layer_tar(layer)
+        digest = sha256_hex(blob)
+        diff_ids.append(digest)
+        layer_paths.append(f"blobs/sha256/{digest}")
+        members[f"blobs/sha256/{digest}"] = blob
+    config = _canonical_json(image_config(spec, diff_ids))
+    config_digest = sha256_hex(config)
+    members[f"blobs/sha256/{config_digest}"] = config
+    manifest = [{"Config": f"blobs/sha256/{config_digest}", "RepoTags": [spec.ref],
+                 "Layers": layer_paths}]
+    members["manifest.json"] = _canonical_json(manifest)
+    return members, config_digest
+
+
+def write_archive(spec: ImageSpec, dest: Path) -> str:
+    """Write ``spec`` as a docker-archive tarball at ``dest`` (atomically); return config digest."""
+    members, config_digest = archive_members(spec)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".partial")
+    with tarfile.open(tmp, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        dirs = sorted({str(PurePosixPath(n).parent) for n in members if "/" in n} |
+                      {"blobs"})
+        for d in dirs:
+            tar.addfile(_tarinfo(d, Entry("dir", 0o755)))
+        for name in sorted(members):
+            data = members[name]
+            tar.addfile(_tarinfo(name, Entry("file", 0o644), len(data)), io.BytesIO(data))
+    tmp.replace(dest)
+    return config_digest
+
+
+# --------------------------------------------------------------------------- image contents
+
+
+def base_layer() -> Layer:
+    """Return the layer shared by every image: /etc basics, /tmp, /run, /var/run."""
+    layer = Layer()
+    layer.add_bytes("/etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n"
+                                   b"nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n")
+    layer.add_bytes("/etc/group", b"root:x:0:\nnogroup:x:65534:\n")
+    layer.add_bytes("/etc/nsswitch.conf", b"hosts: files dns\n")
+    layer.add_dir("/tmp", 0o1777)
+    layer.add_dir("/root", 0o700)
+    layer.add_dir("/run", 0o755)
+    layer.add_symlink("/var/run", "../run")
+    return layer
+
+
+def binary_layer(binaries: Mapping[str, Path]) -> Layer:
+    """Return a layer holding host executables at the given image paths (mode 0755)."""
+    layer = Layer()
+    for path, source in sorted(binaries.items()):
+        layer.add_file(path, source, 0o755)
+    return layer
+
+
+def iptables_layer(host_files: Iterable[str] = HOST_IPTABLES_FILES,
+                   xtables_dir: str = XTABLES_DIR) -> Layer:
+    """Return a layer with Debian's iptables (nft backend by default), conntrack and their libs."""
+    layer = Layer()
+    libs: set[str] = set()
+    for path in host_files:
+        layer.add_host_path(path)
+        libs |= shared_libraries(path)
+    layer.add_host_tree(xtables_dir)
+    for module in sorted(Path(xtables_dir).glob("*.so")):
+        libs |= shared_libraries(str(module))
+    for lib in sorted(libs):
+        layer.add_host_path(lib)
+    for command in IPTABLES_COMMANDS:
+        layer.add_symlink(f"/usr/sbin/{command}", "xtables-nft-multi")
+        family, _, suffix = command.partition("-")
+        layer.add_symlink(f"/usr/sbin/{family}-nft{'-' + suffix if suffix else ''}", "xtables-nft-multi")
+        layer.add_symlink(f"/usr/sbin/{family}-legacy{'-' + suffix if suffix else ''}",
+                          "xtables-legacy-multi")
+    layer.add_dir("/var/lib/kube-proxy")
+    return layer
+
+
+def shared_libraries(executable: str) -> set[str]:
+    """Return the absolute paths of the shared libraries ``ldd`` lists for ``executable``."""
+    proc = subprocess.run(["ldd", executable], capture_output=True, text=True)
+    if proc.returncode != 0:
+        return set()
+    return parse_ldd(proc.stdout)
+
+
+def parse_ldd(output: str) -> set[str]:
+    """Parse ``ldd`` output into the set of absolute library paths (vdso excluded)."""
+    paths: set[str] = set()
+    for line in output.splitlines():
+        line = line.strip()
+        if "=>" in line:
+            target = line.split("=>", 1)[1].strip().split(" (")[0].strip()
+            if target.startswith("/"):
+                paths.add(target)
+        elif line.startswith("/"):
+            paths.add(line.split(" (")[0].strip())
+    return paths
+
+
+def busybox_applets(busybox: str = BUSYBOX) -> list[str]:
+    """Return the applet names of a busybox binary (``busybox --list``)."""
+    out = subprocess.run([busybox, "--list"], capture_output=True, text=True, check=True).stdout
+    return sorted(name for name in out.split() if name and name != "busybox")
+
+
+TESTBOX_INDEX = b"dualstack lab testbox\n"
+TESTBOX_CGI = b"""#!/bin/sh
+echo "Content-Type: text/plain"
+echo
+echo "host: $(hostname)"
+echo "client: $REMOTE_ADDR"
+"""
+
+
+def testbox_layer(busybox: Path, applets: Iterable[str]) -> Layer:
+    """Return the testbox layer: /bin/busybox, one link per applet, an httpd document root."""
+    layer = Layer()
+    layer.add_file("/bin/busybox", busybox, 0o755)
+    for applet in applets:
+        layer.add_symlink(f"/bin/{applet}", "busybox")
+    layer.add_bytes("/www/index.html", TESTBOX_INDEX)
+    layer.add_bytes("/www/cgi-bin/whoami", TESTBOX_CGI, 0o755)
+    return layer
+
+
+def compile_pause(dest: Path, source: Path = PAUSE_SOURCE) -> Path:
+    """Compile ``pause.c`` statically (``gcc -static -Os -s``) to ``dest``."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".partial")
+    subprocess.run(["gcc", "-static", "-Os", "-s", "-o", str(tmp), str(source)], check=True)
+    tmp.replace(dest)
+    return dest
+
+
+ROLES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kube-proxy",
+         "coredns", "pause", "testbox")
+
+
+def image_spec(role: str, ref: str, bin_dir: Path, pause_bin: Path) -> ImageSpec | None:
+    """Return the spec of the lab image for ``role`` (None for CoreDNS when it was not built)."""
+    base = base_layer()
+    if role in ("kube-apiserver", "kube-controller-manager", "kube-scheduler"):
+        return ImageSpec(ref, [base, binary_layer({f"/usr/local/bin/{role}": bin_dir / role})],
+                         entrypoint=[f"/usr/local/bin/{role}"])
+    if role == "etcd":
+        return ImageSpec(ref, [base, binary_layer({"/usr/local/bin/etcd": bin_dir / "etcd",
+                                                   "/usr/local/bin/etcdctl": bin_dir / "etcdctl"})],
+                         entrypoint=["/usr/local/bin/etcd"], exposed_ports=["2379/tcp", "2380/tcp"])
+    if role == "kube-proxy":
+        return ImageSpec(ref, [base, iptables_layer(),
+                               binary_layer({"/usr/local/bin/kube-proxy": bin_dir / "kube-proxy"})],
+                         entrypoint=["/usr/local/bin/kube-proxy"])
+    if role == "coredns":
+        if not (bin_dir / "coredns").is_file():
+            return None
+        return ImageSpec(ref, [base, binary_layer({"/coredns": bin_dir / "coredns"})],
+                         entrypoint=["/coredns"], exposed_ports=["53/tcp", "53/udp"])
+    if role == "pause":
+        return ImageSpec(ref, [binary_layer({"/pause": pause_bin})], entrypoint=["/pause"],
+                         env=["PATH=/"], user="65535:65535")
+    if role == "testbox":
+        return ImageSpec(ref, [base, testbox_layer(Path(BUSYBOX), busybox_applets())],
+                         cmd=["httpd", "-f", "-vv", "-p", "8080", "-h", "/www"],
+                         env=["PATH=/bin"], exposed_ports=["8080/tcp"])
+    raise ValueError(f"unknown image role {role!r}")
+
+
+def images_dir(version: str) -> Path:
+    """Return ``<cache>/<version>/images``."""
+    return build.version_dir(version) / "images"
+
+
+def ensure_images(version: str | None = None, *, log: Log = print) -> dict[str, Path]:
+    """Return image reference -> docker-archive tarball for every lab image of ``version``.
+
+    Builds the binaries first if needed (:func:`dslab.build.ensure_binaries`); tarballs that
+    already exist are kept.  Import one with ``ctr -n k8s.io images import <tar>``.
+    """
+    version = version or build.DEFAULT_VERSION
+    bins = build.ensure_binaries(version, log=log)
+    out_dir = images_dir(version)
+    pause_bin = out_dir / "work" / "pause"
+    if not pause_bin.exists():
+        for tool in ("gcc",):
+            if shutil.which(tool) is None:
+                raise RuntimeError(f"{tool} is needed to build the pause image")
+        compile_pause(pause_bin)
+    refs = image_refs(version)
+    result: dict[str, Path] = {}
+    for role in ROLES:
+        dest = out_dir / tarball_name(refs[role])
+        if not dest.exists():
+            spec = image_spec(role, refs[role], bins, pause_bin)
+            if spec is None:
+                log(f"image {refs[role]} skipped: no {role} binary")
+                continue
+            log(f"image {spec.ref} -> {dest}")
+            write_archive(spec, dest)
+        result[refs[role]] = dest
+    log(f"{len(result)} images ready in {out_dir}")
+    return result
