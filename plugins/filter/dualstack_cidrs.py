@@ -12,11 +12,13 @@ description:
   - Takes one range, or an IPv4 and an IPv6 range, and returns them as a list of canonical CIDR
     strings in the order given (the first is the cluster's primary family; never reorder an existing cluster).
   - Canonical means the network in compressed lower-case form (C(FD00:10:244:0::/56) becomes C(fd00:10:244::/56)).
-  - Fails, naming the value, the rule and the fix, when the input is empty, is not a CIDR, has host bits set
+  - >-
+    Fails, naming the value, the rule and the fix, when the input is empty, is not a CIDR, has host bits set
     (the message gives the network address meant), has more than two entries, or has two entries of one family
     (upstream key words C(must not contain more than two entries), C(must be of different IP family),
-    C(expected one (IPv4 or IPv6) CIDR or two CIDRs from each family for dual-stack networking)).
-  - With O(kind=service), also fails when a range holds more than 2^20 addresses (IPv4 mask shorter than /12,
+    C(expected one (IPv4 or IPv6\) CIDR or two CIDRs from each family for dual-stack networking)).
+  - >-
+    With O(kind=service), also fails when a range holds more than 2^20 addresses (IPv4 mask shorter than /12,
     IPv6 shorter than /108: C(specified --service-cluster-ip-range is too large)) unless O(kube_version) is
     1.34 or newer (MultiCIDRServiceAllocator on by default), and when a range has fewer than 10 addresses
     (C(subnet with N address(es) is too small, the minimum is 10): the DNS Service takes the tenth).

@@ -13,9 +13,11 @@ description:
     with lower-case booleans; an empty string when nothing is left.
   - For 1.16 to 1.20 it ensures C(IPv6DualStack=true) (the gate is alpha and off by default there),
     replacing C(false) and appending it when absent.
-  - For 1.21 to 1.24 it replaces C(IPv6DualStack=false) with C(true) and adds nothing (on by default;
+  - >-
+    For 1.21 to 1.24 it replaces C(IPv6DualStack=false) with C(true) and adds nothing (on by default;
     locked on from 1.23, where C(false) stops the component with C(cannot set feature gate ... feature is locked)).
-  - For 1.25 and newer it removes any C(IPv6DualStack) entry. The gate was removed and a component given it
+  - >-
+    For 1.25 and newer it removes any C(IPv6DualStack) entry. The gate was removed and a component given it
     exits with C(unrecognized feature gate: IPv6DualStack).
   - Versions below 1.16 have no dual-stack and fail. A name given twice keeps its last value, like the components do.
 options:

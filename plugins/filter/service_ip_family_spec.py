@@ -10,9 +10,11 @@ version_added: 1.0.0
 short_description: The Service spec fields that request IP families, for the cluster's Service API
 description:
   - Returns a dict to merge into a Service C(spec).
-  - For 1.16 to 1.19 (the alpha Service API) one family gives C({ipFamily: X}); two families fail, since such a
+  - >-
+    For 1.16 to 1.19 (the alpha Service API) one family gives C({ipFamily: X}); two families fail, since such a
     Service has a single family.
-  - For 1.20 and newer one family gives C({ipFamilyPolicy: SingleStack, ipFamilies: [X]}) and two give
+  - >-
+    For 1.20 and newer one family gives C({ipFamilyPolicy: SingleStack, ipFamilies: [X]}) and two give
     C({ipFamilyPolicy: RequireDualStack, ipFamilies: [X, Y]}) in the order given; O(policy) overrides the policy.
   - Versions below 1.16 fail.
 options:
@@ -50,7 +52,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C(ipFamily) (1.16-1.19) or C(ipFamilyPolicy) and C(ipFamilies) (1.20+).
+  description: >-
+    C(ipFamily) (1.16-1.19) or C(ipFamilyPolicy) and C(ipFamilies) (1.20+).
   type: dict
 """
 
