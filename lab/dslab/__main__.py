@@ -1,0 +1,88 @@
+"""Command line: ``PYTHONPATH=lab python3 -m dslab COMMAND``.
+
+Commands:
+  up [--version V]     build/boot the three nodes and the cluster (restartable)
+  down                 tear everything down; exit 1 if anything is left
+  status               node and cluster state (JSON)
+  leftovers            list what the lab left on the host; exit 1 if any
+  kubectl ARGS...      host kubectl against the lab's admin.conf
+  ssh NODE [CMD...]    ssh to a node (cp1, w1, w2 or dslab-...) as root
+  inventory [--json]   Ansible inventory (YAML by default)
+  env                  shell exports: KUBECONFIG and PATH for kubectl
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from dslab import cluster, lifecycle, net, nodes
+
+
+def _yaml(data: object, indent: int = 0) -> str:
+    """Render nested dicts of strings as YAML (enough for an inventory)."""
+    pad = "  " * indent
+    out = []
+    assert isinstance(data, dict)
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.append(f"{pad}{key}:" + (" {}" if not value else ""))
+            if value:
+                out.append(_yaml(value, indent + 1))
+        else:
+            out.append(f"{pad}{key}: {json.dumps(value)}")
+    return "\n".join(out)
+
+
+def main(argv: list[str]) -> int:
+    """Dispatch a command; return the exit status."""
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(__doc__)
+        return 0
+    cmd, rest = argv[0], argv[1:]
+    if cmd == "up":
+        version = rest[rest.index("--version") + 1] if "--version" in rest else None
+        times = lifecycle.up(version)
+        print(json.dumps(times, indent=1))
+        return 0
+    if cmd == "down":
+        left = lifecycle.down()
+        for item in left:
+            print(f"LEFTOVER {item}", file=sys.stderr)
+        return 1 if left else 0
+    if cmd == "leftovers":
+        left = lifecycle.leftovers()
+        for item in left:
+            print(item)
+        return 1 if left else 0
+    if cmd == "status":
+        print(json.dumps(lifecycle.status(), indent=1))
+        return 0
+    if cmd == "kubectl":
+        args = [str(cluster.kubectl_path()), "--kubeconfig", str(cluster.kubeconfig_path()),
+                *rest]
+        os.execv(args[0], args)
+    if cmd == "ssh":
+        if not rest:
+            print("usage: dslab ssh NODE [CMD...]", file=sys.stderr)
+            return 2
+        n = net.node(rest[0])
+        args = nodes.node_ssh_argv(n, rest[1:])
+        if sys.stdin.isatty() and not rest[1:]:
+            args.insert(1, "-t")
+        os.execvp(args[0], args)
+    if cmd == "inventory":
+        inv = lifecycle.inventory()
+        print(json.dumps(inv, indent=1) if "--json" in rest else "---\n" + _yaml(inv))
+        return 0
+    if cmd == "env":
+        print(f"export KUBECONFIG={cluster.kubeconfig_path()}")
+        print(f"export PATH={cluster.kubectl_path().parent}:$PATH")
+        return 0
+    print(f"unknown command {cmd!r}\n{__doc__}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

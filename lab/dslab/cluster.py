@@ -1,0 +1,419 @@
+"""Cluster: containerd and kubelet in each node, images, kubeadm init and join.
+
+The shape inside a node is what operators have after installing the
+upstream packages: binaries in /usr/local/bin, ``kubelet.service`` with
+kubeadm's ``10-kubeadm.conf`` drop-in reading
+``/var/lib/kubelet/kubeadm-flags.env`` and ``/var/lib/kubelet/config.yaml``,
+and containerd with the CRI plugin.  The cluster is single-stack IPv4.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+from dslab import net, nodes
+from dslab.net import Node
+from dslab.util import CommandError, Log, log, run, run_dir, wait_for, write_file
+
+POD_SUBNET = "10.244.0.0/16"
+SERVICE_SUBNET = "10.96.0.0/16"
+API_PORT = 6443
+CRI_SOCKET = "unix:///run/containerd/containerd.sock"
+NODE_BINARIES = ("kubelet", "kubeadm", "kubectl")
+CNI_TEMPLATE_PATH = "/etc/containerd/dslab-cni.tmpl"
+CNI_BIN_DIR = "/usr/lib/cni"
+
+#: Preflight checks that cannot pass in an nspawn node, and why.
+IGNORED_PREFLIGHT = {
+    # No /lib/modules and no kernel config inside the node (and no modprobe):
+    # the kernel verification cannot read what it looks for.
+    "SystemVerification": "no /lib/modules or kernel config in an nspawn node",
+}
+
+KUBELET_UNIT = """\
+[Unit]
+Description=kubelet: The Kubernetes Node Agent
+Documentation=https://kubernetes.io/docs/
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+ExecStart=/usr/local/bin/kubelet
+Restart=always
+StartLimitInterval=0
+RestartSec=10
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+KUBEADM_DROPIN = """\
+# Written the way the upstream kubeadm package ships it.
+[Service]
+Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
+Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"
+# kubeadm init/join write KUBELET_KUBEADM_ARGS here at runtime.
+EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env
+# Operators' overrides (KUBELET_EXTRA_ARGS) go here.
+EnvironmentFile=-/etc/default/kubelet
+ExecStart=
+ExecStart=/usr/local/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
+"""
+
+LAB_DROPIN = """\
+# dslab: start after the runtime and the cgroup remount.
+[Unit]
+After=containerd.service dslab-cgroup-rw.service
+Wants=containerd.service
+"""
+
+CNI_TEMPLATE = """\
+{
+  "cniVersion": "1.0.0",
+  "name": "dslab",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "cni0",
+      "isGateway": true,
+      "ipMasq": false,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "ranges": [{{range $i, $r := .PodCIDRRanges}}{{if $i}}, {{end}}[{"subnet": "{{$r}}"}]{{end}}],
+        "routes": [{{range $i, $r := .Routes}}{{if $i}}, {{end}}{"dst": "{{$r}}"}{{end}}]
+      }
+    },
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
+}
+"""
+
+
+def containerd_config(pause_ref: str) -> str:
+    """Return /etc/containerd/config.toml for a node (see lab notes)."""
+    return f"""\
+version = 2
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
+                    "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "{pause_ref}"
+  # The host bounding set lacks CAP_SYS_RESOURCE: runc cannot set a
+  # negative oom_score_adj.
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "{CNI_BIN_DIR}"
+    conf_dir = "/etc/cni/net.d"
+    conf_template = "{CNI_TEMPLATE_PATH}"
+"""
+
+
+# --------------------------------------------------------------------------- node software
+
+
+def install_node_files(n: Node, bindir: Path, pause_ref: str) -> bool:
+    """Put binaries, units and configs into the node's rootfs; True if anything changed."""
+    root = nodes.node_rootfs(n)
+    changed = False
+    for name in NODE_BINARIES:
+        src, dst = bindir / name, root / "usr/local/bin" / name
+        if not dst.exists() or dst.stat().st_size != src.stat().st_size:
+            tmp = dst.with_name(name + ".dslab-tmp")
+            tmp.unlink(missing_ok=True)
+            try:
+                os.link(src, tmp)
+            except OSError:
+                shutil.copy2(src, tmp)
+            os.replace(tmp, dst)
+            changed = True
+    changed |= write_file(root / "etc/systemd/system/kubelet.service", KUBELET_UNIT)
+    changed |= write_file(root / "etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+                          KUBEADM_DROPIN)
+    changed |= write_file(root / "etc/systemd/system/kubelet.service.d/20-dslab.conf",
+                          LAB_DROPIN)
+    changed |= write_file(root / "etc/containerd/config.toml", containerd_config(pause_ref))
+    changed |= write_file(root / CNI_TEMPLATE_PATH.lstrip("/"), CNI_TEMPLATE)
+    (root / "etc/cni/net.d").mkdir(parents=True, exist_ok=True)
+    (root / "etc/kubernetes/manifests").mkdir(parents=True, exist_ok=True)
+    return changed
+
+
+def start_runtime(n: Node) -> None:
+    """Enable and start containerd and kubelet inside a booted node."""
+    nodes.node_run(n, ["systemctl", "daemon-reload"])
+    nodes.node_run(n, ["systemctl", "enable", "--now", "containerd.service"])
+    nodes.node_run(n, ["systemctl", "enable", "kubelet.service"])
+    wait_for(f"{n.name} containerd", lambda: nodes.node_run(
+        n, ["ctr", "version"], check=False, timeout=10).returncode == 0, 60)
+
+
+def node_images(n: Node) -> set[str]:
+    """Return the image refs present in the node's k8s.io containerd namespace."""
+    out = nodes.node_run(n, ["ctr", "-n", "k8s.io", "images", "ls", "-q"]).stdout
+    return {line.strip() for line in out.splitlines() if line.strip()}
+
+
+def import_images(n: Node, tarballs: dict[str, Path], log_fn: Log = log) -> None:
+    """Import every image tarball the node does not have yet."""
+    have = node_images(n)
+    for ref, tar in sorted(tarballs.items()):
+        if ref in have or _normalise(ref) in have:
+            continue
+        t0 = time.monotonic()
+        with open(tar, "rb") as fh:
+            nodes.node_run(n, ["ctr", "-n", "k8s.io", "images", "import",
+                               "--no-unpack", "-"], stdin=fh, timeout=300)
+        log_fn(f"{n.name}: imported {ref} in {time.monotonic() - t0:.1f}s")
+
+
+def _normalise(ref: str) -> str:
+    """Return the fully qualified form containerd stores for a short ref."""
+    if "/" not in ref.split(":")[0] or "." not in ref.split("/")[0]:
+        return "docker.io/" + (ref if "/" in ref else "library/" + ref)
+    return ref
+
+
+def alias_images(n: Node, refs: dict[str, str], expected: list[str], log_fn: Log = log) -> None:
+    """Tag imported images under the names kubeadm expects, where they differ."""
+    have = node_images(n)
+    for want in expected:
+        if want in have:
+            continue
+        name = want.rsplit("/", 1)[-1].split(":")[0]  # kube-apiserver, etcd, pause, coredns
+        role = name.removeprefix("kube-")
+        src = refs.get(role)
+        if src is None or src not in have:
+            continue
+        nodes.node_run(n, ["ctr", "-n", "k8s.io", "images", "tag", "--force", src, want])
+        log_fn(f"{n.name}: tagged {src} as {want}")
+
+
+# --------------------------------------------------------------------------- kubeadm config
+
+
+def image_repository(refs: dict[str, str]) -> str:
+    """Return the registry prefix of the control-plane images (apiserver's)."""
+    return refs["apiserver"].rsplit("/", 1)[0]
+
+
+def _arg(name: str, value: str) -> str:
+    return f"  - name: {name}\n    value: \"{value}\"\n"
+
+
+def kubeadm_init_config(version: str, refs: dict[str, str]) -> str:
+    """Return the kubeadm init configuration (v1beta4) for the lab."""
+    cp = net.control_plane()
+    repo = image_repository(refs)
+    etcd_tag = refs["etcd"].rsplit(":", 1)[1] if "etcd" in refs else ""
+    dns = ""
+    if "coredns" in refs:
+        dns_repo, dns_tag = refs["coredns"].rsplit(":", 1)
+        dns = (f"dns:\n  imageRepository: {dns_repo.rsplit('/', 1)[0]}\n"
+               f"  imageTag: \"{dns_tag}\"\n")
+    ignores = "".join(f"  - {k}\n" for k in IGNORED_PREFLIGHT)
+    return (
+        "apiVersion: kubeadm.k8s.io/v1beta4\n"
+        "kind: InitConfiguration\n"
+        "localAPIEndpoint:\n"
+        f"  advertiseAddress: {cp.ipv4}\n"
+        f"  bindPort: {API_PORT}\n"
+        "nodeRegistration:\n"
+        f"  name: {cp.name}\n"
+        f"  criSocket: {CRI_SOCKET}\n"
+        "  imagePullPolicy: IfNotPresent\n"
+        "  kubeletExtraArgs:\n" + _arg("node-ip", cp.ipv4)
+        + "  ignorePreflightErrors:\n" + ignores
+        + "---\n"
+        "apiVersion: kubeadm.k8s.io/v1beta4\n"
+        "kind: ClusterConfiguration\n"
+        "clusterName: dslab\n"
+        f"kubernetesVersion: {version}\n"
+        f"controlPlaneEndpoint: \"{cp.ipv4}:{API_PORT}\"\n"
+        f"imageRepository: {repo}\n"
+        "networking:\n"
+        f"  podSubnet: {POD_SUBNET}\n"
+        f"  serviceSubnet: {SERVICE_SUBNET}\n"
+        "  dnsDomain: cluster.local\n"
+        "apiServer:\n"
+        "  extraArgs:\n" + _arg("kubelet-preferred-address-types", "InternalIP,Hostname")
+        + (f"etcd:\n  local:\n    imageTag: \"{etcd_tag}\"\n" if etcd_tag else "")
+        + dns
+        + "---\n" + kubelet_config() + "---\n" + kube_proxy_config()
+    )
+
+
+def kubelet_config() -> str:
+    """Return the KubeletConfiguration document."""
+    return (
+        "apiVersion: kubelet.config.k8s.io/v1beta1\n"
+        "kind: KubeletConfiguration\n"
+        "cgroupDriver: cgroupfs\n"
+        # nspawn nodes see cgroup v1 (the host is hybrid); 1.35+ refuses it otherwise.
+        "failCgroupV1: false\n"
+        "failSwapOn: false\n"
+        "protectKernelDefaults: false\n"
+        "resolvConf: /etc/resolv.conf\n"
+    )
+
+
+def kube_proxy_config() -> str:
+    """Return the KubeProxyConfiguration document (iptables, no conntrack sizing)."""
+    return (
+        "apiVersion: kubeproxy.config.k8s.io/v1alpha1\n"
+        "kind: KubeProxyConfiguration\n"
+        "mode: iptables\n"
+        "conntrack:\n"
+        # nf_conntrack_max is not writable from a node's network namespace.
+        "  maxPerCore: 0\n"
+    )
+
+
+def kubeadm_join_config(n: Node, token: str, ca_hash: str) -> str:
+    """Return the JoinConfiguration for a worker."""
+    cp = net.control_plane()
+    ignores = "".join(f"  - {k}\n" for k in IGNORED_PREFLIGHT)
+    return (
+        "apiVersion: kubeadm.k8s.io/v1beta4\n"
+        "kind: JoinConfiguration\n"
+        "discovery:\n"
+        "  bootstrapToken:\n"
+        f"    apiServerEndpoint: \"{cp.ipv4}:{API_PORT}\"\n"
+        f"    token: {token}\n"
+        f"    caCertHashes:\n    - {ca_hash}\n"
+        "nodeRegistration:\n"
+        f"  name: {n.name}\n"
+        f"  criSocket: {CRI_SOCKET}\n"
+        "  imagePullPolicy: IfNotPresent\n"
+        "  kubeletExtraArgs:\n" + _arg("node-ip", n.ipv4)
+        + "  ignorePreflightErrors:\n" + ignores
+    )
+
+
+def parse_join_command(text: str) -> tuple[str, str]:
+    """Return ``(token, ca cert hash)`` from ``kubeadm token create --print-join-command``."""
+    token = re.search(r"--token\s+(\S+)", text)
+    ca_hash = re.search(r"--discovery-token-ca-cert-hash\s+(\S+)", text)
+    if not token or not ca_hash:
+        raise ValueError(f"cannot parse join command: {text!r}")
+    return token.group(1), ca_hash.group(1)
+
+
+# --------------------------------------------------------------------------- init / join
+
+
+def kubeconfig_path() -> Path:
+    """Return the host copy of admin.conf."""
+    return run_dir() / "admin.conf"
+
+
+def kubectl_path() -> Path:
+    """Return the host's kubectl (from the build helper's binaries)."""
+    return run_dir() / "bin" / "kubectl"
+
+
+def kubectl(*args: str, check: bool = True, timeout: float = 120,
+            input_text: str | None = None) -> str:
+    """Run the host's kubectl against the lab; return stdout."""
+    argv = [str(kubectl_path()), "--kubeconfig", str(kubeconfig_path()), *args]
+    return run(argv, check=check, timeout=timeout, input_text=input_text).stdout
+
+
+def is_initialised() -> bool:
+    """Tell whether cp1 already ran ``kubeadm init``."""
+    return (nodes.node_rootfs(net.control_plane()) / "etc/kubernetes/admin.conf").exists()
+
+
+def has_joined(n: Node) -> bool:
+    """Tell whether a worker already ran ``kubeadm join``."""
+    return (nodes.node_rootfs(n) / "etc/kubernetes/kubelet.conf").exists()
+
+
+def kubeadm_init(version: str, refs: dict[str, str], log_fn: Log = log) -> None:
+    """Run ``kubeadm init`` on cp1 unless it already ran."""
+    cp = net.control_plane()
+    cfg = nodes.node_rootfs(cp) / "etc/kubernetes/dslab-kubeadm.yaml"
+    write_file(cfg, kubeadm_init_config(version, refs), 0o600)
+    if is_initialised():
+        return
+    argv = ["kubeadm", "init", "--config", "/etc/kubernetes/dslab-kubeadm.yaml", "--v=1"]
+    if "coredns" not in refs:
+        argv.append("--skip-phases=addon/coredns")
+    t0 = time.monotonic()
+    proc = nodes.node_run(cp, argv, check=False, timeout=600)
+    (nodes.node_dir(cp) / "kubeadm-init.log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        raise CommandError(argv, proc.returncode, proc.stdout, proc.stderr)
+    log_fn(f"kubeadm init done in {time.monotonic() - t0:.0f}s")
+
+
+def export_admin_conf() -> Path:
+    """Copy cp1's admin.conf to the run dir (mode 0600)."""
+    src = nodes.node_rootfs(net.control_plane()) / "etc/kubernetes/admin.conf"
+    dst = kubeconfig_path()
+    write_file(dst, src.read_text(), 0o600)
+    return dst
+
+
+def install_host_kubectl(bindir: Path) -> Path:
+    """Link the built kubectl into the run dir for the host's use."""
+    dst = kubectl_path()
+    if not dst.exists():
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(bindir / "kubectl", dst)
+        except OSError:
+            shutil.copy2(bindir / "kubectl", dst)
+    return dst
+
+
+def kubeadm_join(n: Node, log_fn: Log = log) -> None:
+    """Run ``kubeadm join`` on a worker unless it already joined."""
+    if has_joined(n):
+        return
+    cp = net.control_plane()
+    out = nodes.node_run(cp, ["kubeadm", "token", "create", "--print-join-command",
+                              "--ttl", "1h"]).stdout
+    token, ca_hash = parse_join_command(out)
+    cfg = nodes.node_rootfs(n) / "etc/kubernetes/dslab-join.yaml"
+    write_file(cfg, kubeadm_join_config(n, token, ca_hash), 0o600)
+    argv = ["kubeadm", "join", "--config", "/etc/kubernetes/dslab-join.yaml", "--v=1"]
+    t0 = time.monotonic()
+    proc = nodes.node_run(n, argv, check=False, timeout=600)
+    (nodes.node_dir(n) / "kubeadm-join.log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        raise CommandError(argv, proc.returncode, proc.stdout, proc.stderr)
+    log_fn(f"{n.name}: kubeadm join done in {time.monotonic() - t0:.0f}s")
+
+
+def nodes_ready() -> dict[str, bool]:
+    """Return ``{node name: Ready}`` from the API."""
+    data = json.loads(kubectl("get", "nodes", "-o", "json", timeout=30))
+    result = {}
+    for item in data["items"]:
+        conds = {c["type"]: c["status"] for c in item["status"].get("conditions", [])}
+        result[item["metadata"]["name"]] = conds.get("Ready") == "True"
+    return result
+
+
+def wait_all_ready(timeout: float = 180) -> float:
+    """Wait until every lab node is registered and Ready."""
+    names = {n.name for n in net.NODES}
+
+    def ready() -> bool:
+        state = nodes_ready()
+        return names <= set(state) and all(state[n] for n in names)
+
+    return wait_for("all nodes Ready", ready, timeout, 2)

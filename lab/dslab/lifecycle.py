@@ -1,0 +1,359 @@
+"""``up``, ``down``, ``status``, ``leftovers`` and the inventory.
+
+``up`` is restartable: every step checks whether it is already done.
+``down`` removes everything the lab created on the host (processes, mounts,
+namespaces, links, cgroups, the runtime directory), restores host-global
+sysctls the nodes changed, then fails if :func:`leftovers` finds anything.
+The cache (base rootfs, binaries, images) is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable
+
+from dslab import cluster, net, nodes, podnet
+from dslab.net import Node
+from dslab.util import (CommandError, Log, cache_root, default_version, ensure_binaries,
+                        ensure_images, image_refs, log, run, run_dir, wait_for, write_file)
+
+#: /proc/sys entries that change on their own (counters, random state).
+VOLATILE_SYSCTLS = (
+    "kernel/random/", "fs/dentry-state", "fs/file-nr", "fs/inode-nr", "fs/inode-state",
+    "kernel/ns_last_pid", "kernel/pty/nr", "fs/aio-nr", "fs/quota/", "kernel/tainted",
+    "net/netfilter/nf_conntrack_count", "kernel/sched_domain/", "vm/stat_refresh",
+    "fs/binfmt_misc/", "net/ipv6/route/", "net/ipv4/route/", "kernel/kexec_load_limit",
+    "fs/pipe-user-pages", "fs/mount-max",
+)
+TOOLS = ("systemd-nspawn", "debootstrap", "ip", "nsenter", "ssh", "ssh-keygen")
+
+
+# --------------------------------------------------------------------------- sysctls
+
+
+def baseline_path() -> Path:
+    """Return where the host's pre-lab sysctls are recorded (outside the run dir)."""
+    return cache_root() / "state" / "host-sysctls.json"
+
+
+def _skip_sysctl(rel: str) -> bool:
+    if rel.startswith(VOLATILE_SYSCTLS):
+        return True
+    parts = rel.split("/")
+    # Per-interface entries of the lab's own (temporary) links.
+    lab = {net.BRIDGE, *(n.veth_host for n in net.NODES)}
+    return any(p in lab for p in parts)
+
+
+def read_sysctls() -> dict[str, str]:
+    """Return every readable host sysctl (host network namespace) but volatile ones."""
+    base = Path("/proc/sys")
+    result: dict[str, str] = {}
+    for dirpath, _dirs, files in os.walk(base):
+        for name in files:
+            path = Path(dirpath) / name
+            rel = str(path.relative_to(base))
+            if _skip_sysctl(rel):
+                continue
+            try:
+                if not os.access(path, os.R_OK):
+                    continue
+                result[rel] = path.read_text().strip()
+            except OSError:
+                continue
+    return result
+
+
+def record_sysctls() -> Path:
+    """Record the host's sysctls once (a crashed ``up`` must not overwrite them)."""
+    path = baseline_path()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_file(path, json.dumps(read_sysctls(), indent=0, sort_keys=True))
+    return path
+
+
+def changed_sysctls() -> dict[str, tuple[str, str]]:
+    """Return ``{key: (recorded, now)}`` for sysctls that differ from the record."""
+    path = baseline_path()
+    if not path.exists():
+        return {}
+    before = json.loads(path.read_text())
+    now = read_sysctls()
+    return {k: (v, now[k]) for k, v in before.items() if k in now and now[k] != v}
+
+
+def restore_sysctls(log_fn: Log = log) -> None:
+    """Write back recorded values of sysctls that changed."""
+    for key, (before, now) in changed_sysctls().items():
+        try:
+            (Path("/proc/sys") / key).write_text(before)
+            log_fn(f"restored {key.replace('/', '.')}: {now} -> {before}")
+        except OSError as exc:
+            log_fn(f"cannot restore {key}: {exc}")
+
+
+# --------------------------------------------------------------------------- up
+
+
+def check_host() -> None:
+    """Fail early when the host lacks root or a tool."""
+    if os.geteuid() != 0:
+        raise SystemExit("dslab needs root")
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        raise SystemExit(f"missing host tools: {', '.join(missing)} "
+                         "(apt-get install systemd-container debootstrap iproute2 "
+                         "openssh-client util-linux)")
+
+
+def parallel(fn: Callable[[Node], object], items: list[Node]) -> None:
+    """Run ``fn`` for every node in threads; re-raise the first error."""
+    with ThreadPoolExecutor(max_workers=len(items)) as pool:
+        for fut in [pool.submit(fn, n) for n in items]:
+            fut.result()
+
+
+def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
+    """Bring the lab up (restartable); return step timings in seconds."""
+    check_host()
+    times: dict[str, float] = {}
+    t_all = t = time.monotonic()
+
+    def mark(step: str) -> None:
+        nonlocal t
+        now = time.monotonic()
+        times[step] = round(now - t, 1)
+        t = now
+        log_fn(f"step {step}: {times[step]}s")
+
+    version = version or default_version()
+    record_sysctls()
+    bindir = ensure_binaries(version, log_fn)
+    tarballs = ensure_images(version, log_fn)
+    refs = image_refs(version)
+    mark("binaries+images")
+    base = nodes.ensure_base_rootfs(log_fn)
+    mark("base-rootfs")
+    run_dir().mkdir(parents=True, exist_ok=True)
+    nodes.ensure_ssh_key()
+    net.ensure_bridge()
+    cluster.install_host_kubectl(bindir)
+
+    def prepare(n: Node) -> None:
+        net.ensure_node_netns(n)
+        run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
+        nodes.ensure_node_rootfs(n, base, log_fn)
+        cluster.install_node_files(n, bindir, refs["pause"])
+        podnet.install_agent(n)
+
+    parallel(prepare, list(net.NODES))
+    mark("node-rootfs")
+    for n in net.NODES:
+        nodes.boot_node(n, log_fn)
+    for n in net.NODES:
+        nodes.wait_booted(n)
+    mark("boot")
+
+    def runtime(n: Node) -> None:
+        cluster.start_runtime(n)
+        cluster.import_images(n, tarballs, log_fn)
+
+    parallel(runtime, list(net.NODES))
+    cp = net.control_plane()
+    write_file(nodes.node_rootfs(cp) / "etc/kubernetes/dslab-kubeadm.yaml",
+                       cluster.kubeadm_init_config(version, refs), 0o600)
+    expected = nodes.node_run(cp, ["kubeadm", "config", "images", "list", "--config",
+                                   "/etc/kubernetes/dslab-kubeadm.yaml"]).stdout.split()
+    for n in net.NODES:
+        cluster.alias_images(n, refs, expected, log_fn)
+    mark("runtime+images")
+    cluster.kubeadm_init(version, refs, log_fn)
+    cluster.export_admin_conf()
+    wait_for("API server", lambda: bool(cluster.kubectl("get", "--raw", "/readyz",
+                                                         check=False, timeout=10)), 120, 1)
+    mark("kubeadm-init")
+    podnet.distribute_credentials(podnet.ensure_credentials(log_fn))
+    for n in net.workers():
+        cluster.kubeadm_join(n, log_fn)
+    mark("kubeadm-join")
+    cluster.wait_all_ready()
+    podnet.wait_routes()
+    for n in net.NODES:
+        wait_for(f"{n.name} ssh", lambda n=n: nodes.ssh_ok(n), 60, 1)
+    mark("ready")
+    times["total"] = round(time.monotonic() - t_all, 1)
+    write_file(run_dir() / "up-times.json", json.dumps(times, indent=1))
+    log_fn(f"lab up in {times['total']}s; kubeconfig {cluster.kubeconfig_path()}")
+    return times
+
+
+# --------------------------------------------------------------------------- down
+
+
+def stop_workloads(n: Node, log_fn: Log = log) -> None:
+    """Stop the kubelet, then SIGKILL every pod process of a running node."""
+    if nodes.leader_pid(n) is None:
+        return
+    try:
+        nodes.node_run(n, ["systemctl", "stop", "kubelet.service"], check=False, timeout=30)
+    except Exception as exc:  # noqa: BLE001 - teardown goes on regardless
+        log_fn(f"{n.name}: stopping kubelet: {exc}")
+    pods = [d / "kubepods" for d in nodes.node_cgroups(n)]
+    pods += [d / "kubepods.slice" for d in nodes.node_cgroups(n)]
+    pids = sorted({p for d in pods for p in nodes.cgroup_pids(d)})
+    for p in pids:
+        try:
+            os.kill(p, 9)
+        except ProcessLookupError:
+            pass
+    if pids:
+        log_fn(f"{n.name}: killed {len(pids)} pod processes")
+
+
+def down(log_fn: Log = log) -> list[str]:
+    """Tear the lab down; return leftovers (empty on success)."""
+    t0 = time.monotonic()
+    for n in net.NODES:
+        stop_workloads(n, log_fn)
+    for n in net.NODES:
+        nodes.halt_node(n, log_fn=log_fn)
+    for n in net.NODES:
+        nodes.kill_node_processes(n)
+        net.remove_node_netns(n)
+        nodes.remove_node(n, log_fn)
+    net.remove_bridge()
+    restore_sysctls(log_fn)
+    left = leftovers()
+    if not left:
+        if run_dir().exists():
+            shutil.rmtree(run_dir())
+        baseline_path().unlink(missing_ok=True)
+    log_fn(f"down in {time.monotonic() - t0:.1f}s; leftovers: {len(left)}")
+    return left
+
+
+# --------------------------------------------------------------------------- leftovers
+
+
+def lab_processes() -> list[str]:
+    """Return host processes that belong to the lab."""
+    nodes_root = str(run_dir() / "nodes") + "/"
+    netns_inodes = set()
+    for name in net.lab_netns():
+        try:
+            netns_inodes.add(os.stat(net.NETNS_DIR / name).st_ino)
+        except OSError:
+            pass
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            root = os.readlink(entry / "root")
+            nsino = os.stat(entry / "ns/net").st_ino
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except OSError:
+            continue
+        if root.startswith(nodes_root) or nsino in netns_inodes or "--machine=dslab-" in cmd:
+            found.append(f"process {entry.name}: {cmd[:100]}")
+    for n in net.NODES:
+        for d in nodes.node_cgroups(n):
+            for p in nodes.cgroup_pids(d):
+                found.append(f"process {p} in cgroup {d}")
+    return found
+
+
+def lab_mounts() -> list[str]:
+    """Return host mounts under the run dir or of lab netns."""
+    prefixes = (str(run_dir()) + "/", str(net.NETNS_DIR / "dslab-"))
+    found = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        mnt = line.split()[4]
+        if mnt.startswith(prefixes):
+            found.append(f"mount {mnt}")
+    return found
+
+
+def lab_iptables() -> list[str]:
+    """Return host iptables/ip6tables rules mentioning the lab."""
+    found = []
+    for tool in ("iptables-save", "ip6tables-save"):
+        if shutil.which(tool) is None:
+            continue
+        out = run([tool], check=False).stdout
+        found += [f"{tool}: {ln}" for ln in out.splitlines()
+                  if "dslab" in ln or net.BRIDGE in ln or "192.168.77." in ln or "fd00:77:" in ln]
+    return found
+
+
+def leftovers() -> list[str]:
+    """List everything the lab left on the host (empty when clean)."""
+    found = lab_processes() + lab_mounts()
+    found += [f"netns {x}" for x in net.lab_netns()]
+    found += [f"link {x}" for x in net.lab_links()]
+    for n in net.NODES:
+        found += [f"cgroup {d}" for d in nodes.node_cgroups(n) if d.exists()]
+        if nodes.node_dir(n).exists():
+            found.append(f"node dir {nodes.node_dir(n)}")
+    found += lab_iptables()
+    found += [f"sysctl {k.replace('/', '.')}: recorded {a!r}, now {b!r}"
+              for k, (a, b) in changed_sysctls().items()]
+    return found
+
+
+# --------------------------------------------------------------------------- status / inventory
+
+
+def status() -> dict[str, object]:
+    """Return a summary of the lab's state."""
+    result: dict[str, object] = {"run_dir": str(run_dir()), "nodes": {}}
+    for n in net.NODES:
+        result["nodes"][n.name] = {  # type: ignore[index]
+            "nspawn_pid": nodes.nspawn_pid(n),
+            "systemd": nodes.system_state(n) or "down",
+            "ipv4": n.ipv4, "ipv6": n.ipv6,
+        }
+    if cluster.kubeconfig_path().exists():
+        try:
+            result["ready"] = cluster.nodes_ready()
+        except (CommandError, OSError) as exc:
+            result["ready"] = f"API unreachable: {exc}"
+    return result
+
+
+def inventory() -> dict[str, object]:
+    """Return an Ansible YAML/JSON inventory (kubespray group names)."""
+    def host(n: Node) -> dict[str, str]:
+        return {"ansible_host": n.ipv4, "ip": n.ipv4, "access_ip": n.ipv4, "ip6": n.ipv6}
+
+    return {
+        "all": {
+            "vars": {
+                "ansible_user": "root",
+                "ansible_ssh_private_key_file": str(nodes.ssh_key()),
+                "ansible_ssh_common_args": "-o StrictHostKeyChecking=no "
+                                           "-o UserKnownHostsFile=/dev/null",
+                "ansible_python_interpreter": "/usr/bin/python3",
+                "dslab_kubeconfig": str(cluster.kubeconfig_path()),
+                "dslab_kubectl": str(cluster.kubectl_path()),
+            },
+            "children": {
+                "k8s_cluster": {
+                    "children": {
+                        "kube_control_plane": {
+                            "hosts": {n.name: host(n) for n in net.NODES
+                                      if n.role == "control-plane"}},
+                        "kube_node": {
+                            "hosts": {n.name: host(n) for n in net.NODES
+                                      if n.role == "worker"}},
+                    }
+                }
+            },
+        }
+    }

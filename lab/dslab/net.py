@@ -1,0 +1,167 @@
+"""Lab topology and host-side networking.
+
+One host bridge ``dslab0`` carries 192.168.77.0/24 (host .1) and the ULA
+fd00:77::/64 (host ::1).  Every node has its own network namespace (named
+after the node, so ``ip netns exec dslab-cp1 ...`` works) with a veth whose
+node end is ``eth0`` carrying both families, and default routes via the
+host in both families.  The cluster itself starts single-stack IPv4; the
+IPv6 addresses are there for the conversion.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from dslab.util import CommandError, run
+
+BRIDGE = "dslab0"
+HOST_V4 = "192.168.77.1"
+HOST_V6 = "fd00:77::1"
+PREFIX_V4 = 24
+PREFIX_V6 = 64
+NETNS_DIR = Path("/run/netns")
+
+
+@dataclass(frozen=True)
+class Node:
+    """One lab node: its name, role and link addresses."""
+
+    name: str
+    role: str  # "control-plane" or "worker"
+    ipv4: str
+    ipv6: str
+
+    @property
+    def veth_host(self) -> str:
+        """Host end of the node's veth (15 chars max)."""
+        return "ve-" + self.name.removeprefix("dslab-")
+
+    @property
+    def netns(self) -> str:
+        """Name of the node's network namespace."""
+        return self.name
+
+
+NODES: tuple[Node, ...] = (
+    Node("dslab-cp1", "control-plane", "192.168.77.11", "fd00:77::11"),
+    Node("dslab-w1", "worker", "192.168.77.21", "fd00:77::21"),
+    Node("dslab-w2", "worker", "192.168.77.22", "fd00:77::22"),
+)
+
+
+def node(name: str) -> Node:
+    """Return the node called ``name`` (raise KeyError if unknown)."""
+    for n in NODES:
+        if n.name == name or n.name == "dslab-" + name:
+            return n
+    raise KeyError(f"unknown node {name!r}; known: {', '.join(n.name for n in NODES)}")
+
+
+def control_plane() -> Node:
+    """Return the (single) control-plane node."""
+    return next(n for n in NODES if n.role == "control-plane")
+
+
+def workers() -> list[Node]:
+    """Return the worker nodes."""
+    return [n for n in NODES if n.role == "worker"]
+
+
+def link_exists(name: str, netns: str | None = None) -> bool:
+    """Tell whether a network link exists (in ``netns`` when given)."""
+    argv = ["ip"] + (["-n", netns] if netns else []) + ["link", "show", "dev", name]
+    return run(argv, check=False).returncode == 0
+
+
+def addresses(name: str, netns: str | None = None) -> set[str]:
+    """Return ``{"addr/prefix", ...}`` configured on a link."""
+    argv = ["ip", "-j"] + (["-n", netns] if netns else []) + ["addr", "show", "dev", name]
+    out = run(argv).stdout
+    result: set[str] = set()
+    for link in json.loads(out or "[]"):
+        for a in link.get("addr_info", []):
+            result.add(f"{a['local']}/{a['prefixlen']}")
+    return result
+
+
+def ensure_bridge() -> None:
+    """Create ``dslab0`` with both host addresses (idempotent)."""
+    if not link_exists(BRIDGE):
+        run(["ip", "link", "add", BRIDGE, "type", "bridge"])
+    # No DAD on a lab-only link: addresses are usable at once.
+    _sysctl_write(f"net/ipv6/conf/{BRIDGE}/accept_dad", "0")
+    _sysctl_write(f"net/ipv6/conf/{BRIDGE}/disable_ipv6", "0")
+    have = addresses(BRIDGE)
+    for addr in (f"{HOST_V4}/{PREFIX_V4}", f"{HOST_V6}/{PREFIX_V6}"):
+        if addr not in have:
+            run(["ip", "addr", "add", addr, "dev", BRIDGE, "nodad"] if ":" in addr
+                else ["ip", "addr", "add", addr, "dev", BRIDGE])
+    run(["ip", "link", "set", BRIDGE, "up"])
+
+
+def ensure_node_netns(n: Node) -> None:
+    """Create the node's netns and veth, address it and route via the host."""
+    if not (NETNS_DIR / n.netns).exists():
+        run(["ip", "netns", "add", n.netns])
+    if not link_exists("eth0", n.netns):
+        if link_exists(n.veth_host):
+            run(["ip", "link", "del", n.veth_host])
+        run(["ip", "link", "add", n.veth_host, "type", "veth", "peer", "name", "eth0",
+             "netns", n.netns])
+    run(["ip", "link", "set", n.veth_host, "master", BRIDGE, "up"])
+    ns = ["ip", "-n", n.netns]
+    run(ns + ["link", "set", "lo", "up"])
+    run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w",
+         "net.ipv6.conf.eth0.accept_dad=0", "net.ipv6.conf.eth0.disable_ipv6=0"])
+    have = addresses("eth0", n.netns)
+    if f"{n.ipv4}/{PREFIX_V4}" not in have:
+        run(ns + ["addr", "add", f"{n.ipv4}/{PREFIX_V4}", "dev", "eth0"])
+    if f"{n.ipv6}/{PREFIX_V6}" not in have:
+        run(ns + ["addr", "add", f"{n.ipv6}/{PREFIX_V6}", "dev", "eth0", "nodad"])
+    run(ns + ["link", "set", "eth0", "up"])
+    run(ns + ["-4", "route", "replace", "default", "via", HOST_V4, "dev", "eth0"])
+    run(ns + ["-6", "route", "replace", "default", "via", HOST_V6, "dev", "eth0"])
+
+
+def remove_node_netns(n: Node) -> None:
+    """Delete the node's veth and network namespace (idempotent)."""
+    if link_exists(n.veth_host):
+        run(["ip", "link", "del", n.veth_host], check=False)
+    if (NETNS_DIR / n.netns).exists():
+        try:
+            run(["ip", "netns", "del", n.netns])
+        except CommandError:
+            # A stale mount point whose namespace is already gone.
+            run(["umount", "-l", str(NETNS_DIR / n.netns)], check=False)
+            (NETNS_DIR / n.netns).unlink(missing_ok=True)
+
+
+def remove_bridge() -> None:
+    """Delete ``dslab0`` (idempotent)."""
+    if link_exists(BRIDGE):
+        run(["ip", "link", "del", BRIDGE])
+
+
+def lab_links() -> list[str]:
+    """Return host links that belong to the lab (bridge and node veths)."""
+    out = run(["ip", "-j", "link", "show"]).stdout
+    names = [link["ifname"] for link in json.loads(out or "[]")]
+    ours = {BRIDGE} | {n.veth_host for n in NODES}
+    return sorted(name for name in names if name in ours)
+
+
+def lab_netns() -> list[str]:
+    """Return lab network namespaces that still exist under /run/netns."""
+    ours = {n.netns for n in NODES}
+    if not NETNS_DIR.exists():
+        return []
+    return sorted(p.name for p in NETNS_DIR.iterdir() if p.name in ours)
+
+
+def _sysctl_write(key: str, value: str) -> None:
+    """Write a host sysctl given as a /proc/sys relative path."""
+    path = Path("/proc/sys") / key
+    if path.exists():
+        path.write_text(value)
