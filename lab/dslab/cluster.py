@@ -193,8 +193,7 @@ def alias_images(n: Node, refs: dict[str, str], expected: list[str], log_fn: Log
         if want in have:
             continue
         name = want.rsplit("/", 1)[-1].split(":")[0]  # kube-apiserver, etcd, pause, coredns
-        role = name.removeprefix("kube-")
-        src = refs.get(role)
+        src = ref_for(refs, name)
         if src is None or src not in have:
             continue
         nodes.node_run(n, ["ctr", "-n", "k8s.io", "images", "tag", "--force", src, want])
@@ -204,9 +203,16 @@ def alias_images(n: Node, refs: dict[str, str], expected: list[str], log_fn: Log
 # --------------------------------------------------------------------------- kubeadm config
 
 
+def ref_for(refs: dict[str, str], role: str) -> str | None:
+    """Return the ref for ``role`` whether keyed ``kube-apiserver`` or ``apiserver``."""
+    return refs.get(role) or refs.get(role.removeprefix("kube-")) or refs.get("kube-" + role)
+
+
 def image_repository(refs: dict[str, str]) -> str:
     """Return the registry prefix of the control-plane images (apiserver's)."""
-    return refs["apiserver"].rsplit("/", 1)[0]
+    ref = ref_for(refs, "kube-apiserver")
+    assert ref is not None, "no kube-apiserver image ref"
+    return ref.rsplit("/", 1)[0]
 
 
 def _arg(name: str, value: str) -> str:
@@ -214,15 +220,12 @@ def _arg(name: str, value: str) -> str:
 
 
 def kubeadm_init_config(version: str, refs: dict[str, str]) -> str:
-    """Return the kubeadm init configuration (v1beta4) for the lab."""
+    """Return the kubeadm init configuration (v1beta4) for the lab.
+
+    The image helper names images exactly as kubeadm expects them, so only
+    ``imageRepository`` is set; :func:`alias_images` covers any difference.
+    """
     cp = net.control_plane()
-    repo = image_repository(refs)
-    etcd_tag = refs["etcd"].rsplit(":", 1)[1] if "etcd" in refs else ""
-    dns = ""
-    if "coredns" in refs:
-        dns_repo, dns_tag = refs["coredns"].rsplit(":", 1)
-        dns = (f"dns:\n  imageRepository: {dns_repo.rsplit('/', 1)[0]}\n"
-               f"  imageTag: \"{dns_tag}\"\n")
     ignores = "".join(f"  - {k}\n" for k in IGNORED_PREFLIGHT)
     return (
         "apiVersion: kubeadm.k8s.io/v1beta4\n"
@@ -242,15 +245,13 @@ def kubeadm_init_config(version: str, refs: dict[str, str]) -> str:
         "clusterName: dslab\n"
         f"kubernetesVersion: {version}\n"
         f"controlPlaneEndpoint: \"{cp.ipv4}:{API_PORT}\"\n"
-        f"imageRepository: {repo}\n"
+        f"imageRepository: {image_repository(refs)}\n"
         "networking:\n"
         f"  podSubnet: {POD_SUBNET}\n"
         f"  serviceSubnet: {SERVICE_SUBNET}\n"
         "  dnsDomain: cluster.local\n"
         "apiServer:\n"
         "  extraArgs:\n" + _arg("kubelet-preferred-address-types", "InternalIP,Hostname")
-        + (f"etcd:\n  local:\n    imageTag: \"{etcd_tag}\"\n" if etcd_tag else "")
-        + dns
         + "---\n" + kubelet_config() + "---\n" + kube_proxy_config()
     )
 
@@ -341,7 +342,8 @@ def has_joined(n: Node) -> bool:
     return (nodes.node_rootfs(n) / "etc/kubernetes/kubelet.conf").exists()
 
 
-def kubeadm_init(version: str, refs: dict[str, str], log_fn: Log = log) -> None:
+def kubeadm_init(version: str, refs: dict[str, str], with_coredns: bool,
+                 log_fn: Log = log) -> None:
     """Run ``kubeadm init`` on cp1 unless it already ran."""
     cp = net.control_plane()
     cfg = nodes.node_rootfs(cp) / "etc/kubernetes/dslab-kubeadm.yaml"
@@ -349,7 +351,7 @@ def kubeadm_init(version: str, refs: dict[str, str], log_fn: Log = log) -> None:
     if is_initialised():
         return
     argv = ["kubeadm", "init", "--config", "/etc/kubernetes/dslab-kubeadm.yaml", "--v=1"]
-    if "coredns" not in refs:
+    if not with_coredns:
         argv.append("--skip-phases=addon/coredns")
     t0 = time.monotonic()
     proc = nodes.node_run(cp, argv, check=False, timeout=600)

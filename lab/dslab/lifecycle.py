@@ -149,7 +149,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
         net.ensure_node_netns(n)
         run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
         nodes.ensure_node_rootfs(n, base, log_fn)
-        cluster.install_node_files(n, bindir, refs["pause"])
+        cluster.install_node_files(n, bindir, refs["pause"])  # same key in both namings
         podnet.install_agent(n)
 
     parallel(prepare, list(net.NODES))
@@ -173,7 +173,8 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     for n in net.NODES:
         cluster.alias_images(n, refs, expected, log_fn)
     mark("runtime+images")
-    cluster.kubeadm_init(version, refs, log_fn)
+    coredns = cluster.ref_for(refs, "coredns")
+    cluster.kubeadm_init(version, refs, coredns is not None and coredns in tarballs, log_fn)
     cluster.export_admin_conf()
     wait_for("API server", lambda: bool(cluster.kubectl("get", "--raw", "/readyz",
                                                          check=False, timeout=10)), 120, 1)

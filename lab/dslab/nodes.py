@@ -10,6 +10,7 @@ hierarchy so that the nodes' ``kubepods`` trees do not collide.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -197,24 +198,27 @@ def ensure_node_rootfs(n: Node, base: Path, log_fn: Log = log) -> Path:
 # --------------------------------------------------------------------------- cgroups
 
 
-def cgroup_hierarchies() -> list[tuple[Path, str]]:
-    """Return ``(mount point, our path)`` for every hierarchy we are in."""
+def parse_cgroup_hierarchies(mountinfo: str, proc_cgroup: str) -> list[tuple[Path, str]]:
+    """Return ``(mount point, cgroup path)`` per hierarchy in ``proc_cgroup``.
+
+    ``mountinfo`` is /proc/self/mountinfo, ``proc_cgroup`` /proc/self/cgroup.
+    v1 hierarchies are matched by their first controller (or ``name=``),
+    the unified one (``0::``) by the cgroup2 mount.
+    """
     mounts: dict[str, Path] = {}
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+    for line in mountinfo.splitlines():
         left, _, right = line.partition(" - ")
         fields, rfields = left.split(), right.split()
-        if not rfields or rfields[0] not in ("cgroup", "cgroup2"):
+        if len(fields) < 5 or len(rfields) < 3 or rfields[0] not in ("cgroup", "cgroup2"):
             continue
         mnt = Path(fields[4])
         if rfields[0] == "cgroup2":
-            mounts["0"] = mnt
+            mounts.setdefault("0", mnt)
             continue
         for opt in rfields[2].split(","):
-            if opt in ("rw", "ro") or opt.startswith(("relatime", "nosuid", "nodev", "noexec")):
-                continue
             mounts.setdefault(opt, mnt)
     result = []
-    for line in Path("/proc/self/cgroup").read_text().splitlines():
+    for line in proc_cgroup.splitlines():
         hid, ctrls, path = line.split(":", 2)
         key = "0" if hid == "0" else ctrls.split(",")[0]
         if key in mounts:
@@ -222,19 +226,41 @@ def cgroup_hierarchies() -> list[tuple[Path, str]]:
     return result
 
 
+def cgroup_hierarchies() -> list[tuple[Path, str]]:
+    """Return ``(mount point, our path)`` for every hierarchy this process is in."""
+    return parse_cgroup_hierarchies(Path("/proc/self/mountinfo").read_text(),
+                                    Path("/proc/self/cgroup").read_text())
+
+
+def cgroup_record(n: Node) -> Path:
+    """Return the file recording the node's cgroup directories.
+
+    Kept in the cache's state dir (not the run dir) so that ``down`` from a
+    process in other cgroups still finds them.
+    """
+    return cache_root() / "state" / f"cgroups-{n.name}.json"
+
+
 def node_cgroups(n: Node) -> list[Path]:
-    """Return the node's cgroup directory in every hierarchy."""
-    return [mnt / path.lstrip("/") / f"dslab-{n.name}" for mnt, path in cgroup_hierarchies()]
+    """Return the node's cgroup directories: recorded ones plus this process's view."""
+    dirs = [mnt / path.lstrip("/") / n.name for mnt, path in cgroup_hierarchies()]
+    try:
+        recorded = [Path(p) for p in json.loads(cgroup_record(n).read_text())]
+    except (OSError, ValueError):
+        recorded = []
+    return list(dict.fromkeys(recorded + dirs))
 
 
 def ensure_node_cgroups(n: Node) -> list[Path]:
-    """Create the node's cgroups (cpuset gets its parent's cpus and mems)."""
-    dirs = node_cgroups(n)
+    """Create the node's cgroups (cpuset gets its parent's cpus and mems) and record them."""
+    dirs = [mnt / path.lstrip("/") / n.name for mnt, path in cgroup_hierarchies()]
     for d in dirs:
         d.mkdir(exist_ok=True)
         for knob in ("cpuset.cpus", "cpuset.mems"):
             if (d / knob).exists() and not (d / knob).read_text().strip():
                 (d / knob).write_text((d.parent / knob).read_text())
+    known = node_cgroups(n)
+    write_file(cgroup_record(n), json.dumps([str(d) for d in known], indent=0))
     return dirs
 
 
@@ -426,6 +452,8 @@ def remove_node(n: Node, log_fn: Log = log) -> None:
         run(["umount", "-l", mnt], check=False)
     for d in node_cgroups(n):
         remove_cgroup_tree(d)
+    if not any(d.exists() for d in node_cgroups(n)):
+        cgroup_record(n).unlink(missing_ok=True)
     if node_dir(n).exists():
         shutil.rmtree(node_dir(n))
 

@@ -1,0 +1,206 @@
+"""Unit tests of dslab.cluster, dslab.podnet_agent and dslab.lifecycle (no nodes)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+LAB = Path(__file__).resolve().parents[3] / "lab"
+if str(LAB) not in sys.path:
+    sys.path.insert(0, str(LAB))
+
+from dslab import cluster, lifecycle, net  # noqa: E402
+from dslab import podnet_agent as agent  # noqa: E402
+
+REFS = {
+    "kube-apiserver": "registry.k8s.io/kube-apiserver:v1.34.12",
+    "kube-controller-manager": "registry.k8s.io/kube-controller-manager:v1.34.12",
+    "kube-scheduler": "registry.k8s.io/kube-scheduler:v1.34.12",
+    "kube-proxy": "registry.k8s.io/kube-proxy:v1.34.12",
+    "etcd": "registry.k8s.io/etcd:3.6.4-0",
+    "coredns": "registry.k8s.io/coredns/coredns:v1.12.1",
+    "pause": "registry.k8s.io/pause:3.10.1",
+    "testbox": "dualstack.lab/testbox:1",
+}
+
+
+def _docs(text: str) -> dict[str, dict]:
+    yaml = pytest.importorskip("yaml")
+    return {d["kind"]: d for d in yaml.safe_load_all(text)}
+
+
+def test_init_config_is_single_stack_ipv4() -> None:
+    docs = _docs(cluster.kubeadm_init_config("v1.34.12", REFS))
+    init, cc = docs["InitConfiguration"], docs["ClusterConfiguration"]
+    assert init["localAPIEndpoint"]["advertiseAddress"] == "192.168.77.11"
+    assert init["nodeRegistration"]["kubeletExtraArgs"] == [
+        {"name": "node-ip", "value": "192.168.77.11"}]
+    assert cc["kubernetesVersion"] == "v1.34.12"
+    assert cc["networking"]["podSubnet"] == "10.244.0.0/16"
+    assert cc["networking"]["serviceSubnet"] == "10.96.0.0/16"
+    assert cc["controlPlaneEndpoint"] == "192.168.77.11:6443"
+    assert cc["imageRepository"] == "registry.k8s.io"
+    assert {"name": "kubelet-preferred-address-types", "value": "InternalIP,Hostname"} in \
+        cc["apiServer"]["extraArgs"]
+    assert "," not in cc["networking"]["podSubnet"]
+
+
+def test_init_config_ignores_only_listed_preflight_checks() -> None:
+    docs = _docs(cluster.kubeadm_init_config("v1.34.12", REFS))
+    assert docs["InitConfiguration"]["nodeRegistration"]["ignorePreflightErrors"] == \
+        list(cluster.IGNORED_PREFLIGHT)
+    assert all(cluster.IGNORED_PREFLIGHT.values())  # every entry says why
+
+
+def test_kubelet_and_proxy_settings_for_nspawn() -> None:
+    docs = _docs(cluster.kubeadm_init_config("v1.34.12", REFS))
+    kubelet, proxy = docs["KubeletConfiguration"], docs["KubeProxyConfiguration"]
+    assert kubelet["cgroupDriver"] == "cgroupfs"
+    assert kubelet["failSwapOn"] is False
+    assert kubelet["failCgroupV1"] is False
+    assert proxy["mode"] == "iptables"
+    assert proxy["conntrack"]["maxPerCore"] == 0
+
+
+def test_join_config_uses_token_hash_and_node_ip() -> None:
+    n = net.node("w2")
+    docs = _docs(cluster.kubeadm_join_config(n, "abcdef.0123456789abcdef", "sha256:00ff"))
+    join = docs["JoinConfiguration"]
+    assert join["discovery"]["bootstrapToken"] == {
+        "apiServerEndpoint": "192.168.77.11:6443", "token": "abcdef.0123456789abcdef",
+        "caCertHashes": ["sha256:00ff"]}
+    assert join["nodeRegistration"]["name"] == "dslab-w2"
+    assert join["nodeRegistration"]["kubeletExtraArgs"] == [
+        {"name": "node-ip", "value": "192.168.77.22"}]
+
+
+def test_parse_join_command() -> None:
+    text = ("kubeadm join 192.168.77.11:6443 --token abcdef.0123456789abcdef "
+            "--discovery-token-ca-cert-hash sha256:1234 \n")
+    assert cluster.parse_join_command(text) == ("abcdef.0123456789abcdef", "sha256:1234")
+    with pytest.raises(ValueError):
+        cluster.parse_join_command("nothing here")
+
+
+def test_containerd_config_per_lab_notes() -> None:
+    text = cluster.containerd_config("registry.k8s.io/pause:3.10.1")
+    assert 'sandbox_image = "registry.k8s.io/pause:3.10.1"' in text
+    assert "restrict_oom_score_adj = true" in text
+    assert "SystemdCgroup = false" in text
+    assert 'runtime_type = "io.containerd.runc.v2"' in text
+    assert f'conf_template = "{cluster.CNI_TEMPLATE_PATH}"' in text
+    tomllib = pytest.importorskip("tomllib")
+    cri = tomllib.loads(text)["plugins"]["io.containerd.grpc.v1.cri"]
+    assert cri["cni"]["bin_dir"] == "/usr/lib/cni"
+
+
+def test_kubelet_unit_has_the_kubeadm_dropin_shape() -> None:
+    assert "EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env" in cluster.KUBEADM_DROPIN
+    assert "--config=/var/lib/kubelet/config.yaml" in cluster.KUBEADM_DROPIN
+    assert "ExecStart=\n" in cluster.KUBEADM_DROPIN
+    assert "$KUBELET_KUBEADM_ARGS" in cluster.KUBEADM_DROPIN
+
+
+def test_ref_for_accepts_both_role_namings() -> None:
+    assert cluster.ref_for(REFS, "apiserver") == REFS["kube-apiserver"]
+    assert cluster.ref_for({"apiserver": "x/y:1"}, "kube-apiserver") == "x/y:1"
+    assert cluster.ref_for(REFS, "nope") is None
+
+
+def _render_template(cidrs: list[str]) -> dict:
+    """Expand the Go template the way containerd does (for the two fields used)."""
+    text = cluster.CNI_TEMPLATE
+    ranges = ", ".join(f'[{{"subnet": "{c}"}}]' for c in cidrs)
+    routes = ", ".join(f'{{"dst": "{agent.default_route(c)}"}}' for c in cidrs)
+    text = text.replace(
+        '{{range $i, $r := .PodCIDRRanges}}{{if $i}}, {{end}}[{"subnet": "{{$r}}"}]{{end}}',
+        ranges)
+    text = text.replace('{{range $i, $r := .Routes}}{{if $i}}, {{end}}{"dst": "{{$r}}"}{{end}}',
+                        routes)
+    return json.loads(text)
+
+
+@pytest.mark.parametrize("cidrs", [["10.244.1.0/24"], ["10.244.1.0/24", "fd00:10:244:1::/64"]])
+def test_agent_conflist_equals_containerd_template(cidrs: list[str]) -> None:
+    assert agent.render_conflist(cidrs) == _render_template(cidrs)
+
+
+def _node(name: str, cidrs: list[str], ips: list[str]) -> dict:
+    return {"metadata": {"name": name}, "spec": {"podCIDRs": cidrs, "podCIDR": cidrs[0]},
+            "status": {"addresses": [{"type": "InternalIP", "address": ip} for ip in ips]
+                       + [{"type": "Hostname", "address": name}]}}
+
+
+NODES_V4 = [
+    _node("dslab-cp1", ["10.244.0.0/24"], ["192.168.77.11"]),
+    _node("dslab-w1", ["10.244.1.0/24"], ["192.168.77.21"]),
+    _node("dslab-w2", ["10.244.2.0/24"], ["192.168.77.22"]),
+]
+
+
+def test_routes_single_stack() -> None:
+    assert agent.desired_routes(NODES_V4, "dslab-w1") == {
+        "10.244.0.0/24": "192.168.77.11", "10.244.2.0/24": "192.168.77.22"}
+
+
+def test_routes_pick_up_a_second_family_per_node() -> None:
+    nodes = [
+        _node("dslab-cp1", ["10.244.0.0/24", "fd00:10:244::/64"],
+              ["192.168.77.11", "fd00:77::11"]),
+        _node("dslab-w1", ["10.244.1.0/24", "fd00:10:244:1::/64"],
+              ["192.168.77.21", "fd00:77::21"]),
+        # Converted podCIDRs but kubelet not yet reporting its IPv6 address.
+        _node("dslab-w2", ["10.244.2.0/24", "fd00:10:244:2::/64"], ["192.168.77.22"]),
+    ]
+    assert agent.desired_routes(nodes, "dslab-cp1") == {
+        "10.244.1.0/24": "192.168.77.21", "fd00:10:244:1::/64": "fd00:77::21",
+        "10.244.2.0/24": "192.168.77.22"}
+
+
+def test_pod_cidrs_falls_back_to_podcidr() -> None:
+    assert agent.pod_cidrs({"spec": {"podCIDR": "10.244.3.0/24"}}) == ["10.244.3.0/24"]
+    assert agent.pod_cidrs({"spec": {}}) == []
+
+
+def test_masquerade_keeps_pod_to_pod_and_nats_the_rest() -> None:
+    lines = agent.masq_rules(NODES_V4, "dslab-w2")
+    assert lines == [
+        "-A DSLAB-POD-MASQ -d 10.244.0.0/24 -j RETURN",
+        "-A DSLAB-POD-MASQ -d 10.244.1.0/24 -j RETURN",
+        "-A DSLAB-POD-MASQ -d 10.244.2.0/24 -j RETURN",
+        "-A DSLAB-POD-MASQ -s 10.244.2.0/24 -j MASQUERADE",
+    ]
+    assert agent.masq_rules(NODES_V4, "unknown") == []
+
+
+def test_inventory_uses_kubespray_groups(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DUALSTACK_LAB_RUN", str(tmp_path))
+    inv = lifecycle.inventory()["all"]
+    groups = inv["children"]["k8s_cluster"]["children"]
+    assert list(groups["kube_control_plane"]["hosts"]) == ["dslab-cp1"]
+    assert list(groups["kube_node"]["hosts"]) == ["dslab-w1", "dslab-w2"]
+    assert groups["kube_node"]["hosts"]["dslab-w1"]["ansible_host"] == "192.168.77.21"
+    assert groups["kube_node"]["hosts"]["dslab-w1"]["ip6"] == "fd00:77::21"
+    assert inv["vars"]["ansible_user"] == "root"
+    assert inv["vars"]["ansible_ssh_private_key_file"] == str(tmp_path / "ssh" / "id_ed25519")
+
+
+def test_sysctl_diff_against_record(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    record = tmp_path / "host-sysctls.json"
+    record.write_text(json.dumps({"vm/overcommit_memory": "0", "kernel/panic": "1",
+                                  "gone/key": "x"}))
+    monkeypatch.setattr(lifecycle, "baseline_path", lambda: record)
+    monkeypatch.setattr(lifecycle, "read_sysctls",
+                        lambda: {"vm/overcommit_memory": "1", "kernel/panic": "1"})
+    assert lifecycle.changed_sysctls() == {"vm/overcommit_memory": ("0", "1")}
+
+
+def test_volatile_and_lab_link_sysctls_are_skipped() -> None:
+    assert lifecycle._skip_sysctl("kernel/random/entropy_avail")
+    assert lifecycle._skip_sysctl("fs/file-nr")
+    assert lifecycle._skip_sysctl(f"net/ipv6/conf/{net.BRIDGE}/forwarding")
+    assert not lifecycle._skip_sysctl("vm/overcommit_memory")
+    assert not lifecycle._skip_sysctl("kernel/panic_on_oops")
