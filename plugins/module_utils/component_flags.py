@@ -288,6 +288,8 @@ def plan_edits(words: Sequence[str], changes: Dict[str, Optional[str]]) -> List[
     terminated = "--" in words
     edits: List[Edit] = []
     for name, value in changes.items():
+        if value is not None and not isinstance(value, str):
+            value = render_value(value)
         found = occurrences.get(name, [])
         if value is None:
             for flag in found:

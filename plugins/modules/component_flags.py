@@ -1,0 +1,277 @@
+#!/usr/bin/python
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: Contributors to the dualstack.kubernetes collection
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: component_flags
+short_description: Set and remove command-line flags of a Kubernetes component
+version_added: 1.0.0
+author:
+  - Contributors to the dualstack.kubernetes collection
+description:
+  - Sets and removes command-line flags of a Kubernetes component, idempotently, in the file
+    that holds its command line.
+  - "The file format is detected from its content: a static Pod manifest (YAML, C(kind: Pod),
+    such as C(/etc/kubernetes/manifests/kube-apiserver.yaml)), an environment file
+    (C(NAME=\"--flag=value ...\") lines, such as C(/var/lib/kubelet/kubeadm-flags.env)) or a
+    systemd unit (a C([Service]) section with C(ExecStart=)), as hand-installed clusters use."
+  - "In a manifest the flags are the words of the container's C(command) followed by its
+    C(args); new flags go at the end of C(args) when the container has one, else of C(command).
+    They are written C(--name=value)."
+  - In an environment file the flags are the words of one variable; every byte of the file
+    outside that value is kept. An unquoted value that grows to several words gets double quotes.
+  - In a systemd unit the flags are the words of the last non-empty C(ExecStart=) of the
+    C([Service]) section (an empty C(ExecStart=) in a drop-in only resets the list). The
+    continuation-line layout is kept; new flags go at the end, one per continuation line when the
+    command line spans several lines, else on the same line.
+  - "Flags are read as Kubernetes components (spf13/pflag) read them: C(--name=value),
+    C(--name value) as two words, a bare boolean C(--name) (meaning C(true)) and C(-n=value).
+    Names compare with C(_) read as C(-), as Kubernetes normalises them."
+  - An existing flag keeps its position and its style (C(--name value) stays two words; a bare
+    boolean flag stays bare when set to C(true) and becomes C(--name=false) otherwise). New flags
+    are appended.
+  - "A flag given more than once is set by each occurrence: the last value wins for scalar flags
+    and slice flags collect all values. Setting such a flag leaves exactly one occurrence, the last
+    one, in its place; removing a flag removes every occurrence."
+  - The file is rewritten only when a flag changes, through a temporary file in the same
+    directory and an atomic rename that keeps its owner, group and mode (manifests are 0600).
+  - "A manifest is edited as data and written back with its key order and indentation
+    (kubeadm's style: two spaces, list items at their key's column), so a kubeadm-written
+    manifest stays byte-identical outside the edited flags; YAML comments are not kept."
+  - Values of flags whose name contains C(token), C(password), C(passwd) or C(secret) (and does
+    not end in C(file), C(dir) or C(path)) are masked in the module's output.
+options:
+  path:
+    description:
+      - The file that holds the component's command line. A symbolic link is followed and its
+        target is edited.
+    type: path
+    required: true
+  flags:
+    description:
+      - The flags to set or remove, name (without leading dashes) to value.
+      - A string or number is written as is; C(true)/C(false) as C(true)/C(false); a list is
+        comma-joined (C([a, b]) gives C(a,b)); a mapping is written C(key=value) pairs
+        comma-joined, as C(--feature-gates) takes them.
+      - A C(null) value removes the flag (every occurrence of it).
+      - In environment files and systemd units a value cannot contain whitespace, quotes or
+        backslashes.
+    type: dict
+    required: true
+  container:
+    description:
+      - Manifests only. The name of the container whose command line to edit.
+      - The default is the first container of the Pod.
+    type: str
+  env_var:
+    description:
+      - Environment files only. The variable that holds the flags, such as C(KUBELET_KUBEADM_ARGS).
+      - The default is the only variable of the file; a file with several variables needs it.
+      - When the variable is assigned more than once the last assignment is edited, as it is the
+        one that counts.
+    type: str
+  backup:
+    description:
+      - Keep a copy of the original file, with a timestamp in its name, when the file changes.
+    type: bool
+    default: false
+notes:
+  - Check mode reports what would change without writing the file.
+  - "Diff mode shows the file before and after; for an environment file it shows only the line of
+    the flags variable, so the file's other variables are never echoed."
+  - Editing a static Pod manifest makes the kubelet restart that Pod; editing a unit needs a
+    C(systemctl daemon-reload) and a restart; editing C(kubeadm-flags.env) needs a kubelet restart.
+  - Reading manifests needs PyYAML on the managed host (C(python3-yaml)).
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+seealso:
+  - name: Command-line tools reference (kube-apiserver, kube-controller-manager, kubelet)
+    description: The flags each Kubernetes component accepts.
+    link: https://kubernetes.io/docs/reference/command-line-tools-reference/
+"""
+
+EXAMPLES = r"""
+- name: Give kube-apiserver a dual-stack Service range
+  dualstack.kubernetes.component_flags:
+    path: /etc/kubernetes/manifests/kube-apiserver.yaml
+    flags:
+      service-cluster-ip-range:
+        - 10.96.0.0/12
+        - fd00:10:96::/108
+    backup: true
+
+- name: Switch kube-controller-manager to dual-stack in one write (cluster CIDRs, masks, legacy mask removed)
+  dualstack.kubernetes.component_flags:
+    path: /etc/kubernetes/manifests/kube-controller-manager.yaml
+    container: kube-controller-manager
+    flags:
+      cluster-cidr: 10.244.0.0/16,fd00:10:244::/56
+      service-cluster-ip-range: 10.96.0.0/12,fd00:10:96::/108
+      node-cidr-mask-size-ipv4: 24
+      node-cidr-mask-size-ipv6: 64
+      node-cidr-mask-size: null
+
+- name: Give the kubelet both node addresses
+  dualstack.kubernetes.component_flags:
+    path: /var/lib/kubelet/kubeadm-flags.env
+    env_var: KUBELET_KUBEADM_ARGS
+    flags:
+      node-ip: "{{ [ansible_default_ipv4.address, ansible_default_ipv6.address] }}"
+  notify: Restart kubelet
+
+- name: Patch a hand-installed kube-apiserver unit
+  dualstack.kubernetes.component_flags:
+    path: /etc/systemd/system/kube-apiserver.service
+    flags:
+      service-cluster-ip-range: 10.32.0.0/24,fd00:10:32::/108
+      allow-privileged: true
+  register: apiserver_unit
+
+- name: Reload systemd and restart kube-apiserver after a unit change
+  ansible.builtin.systemd_service:
+    name: kube-apiserver
+    state: restarted
+    daemon_reload: true
+  when: apiserver_unit is changed
+"""
+
+RETURN = r"""
+flags:
+  description:
+    - Every flag of the resulting command line, name (C(-) separated, no leading dashes) to value.
+    - A bare boolean flag reads C(true); a flag given twice reads its last value.
+    - Values of secret-looking flags are masked.
+  returned: success
+  type: dict
+  sample:
+    service-cluster-ip-range: 10.96.0.0/12,fd00:10:96::/108
+    allow-privileged: "true"
+format:
+  description: The detected format of the file, one of C(manifest), C(env) or C(systemd).
+  returned: success
+  type: str
+  sample: manifest
+backup_file:
+  description: The copy of the original file, when O(backup=true) and the file changed.
+  returned: changed and O(backup=true)
+  type: str
+  sample: /etc/kubernetes/manifests/kube-apiserver.yaml.12345.2026-11-24@17:30:00~
+"""
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.component_flags import (
+    HAS_YAML,
+    ComponentFlagsError,
+    is_secret_flag,
+    normalize_changes,
+    patch_text,
+    secret_values,
+)
+
+#: Values too common to mask everywhere in the output (Ansible masks every occurrence).
+_UNMASKABLE = frozenset(("", "true", "false"))
+
+
+def _read(module: AnsibleModule, path: str, shown: str) -> str:
+    """Return the file's text, or fail naming the path (as given: ``shown``) and the fix."""
+    problem = None
+    if not os.path.exists(path):
+        problem = ("no such file; expected the file that holds the component's flags "
+                   "(a static Pod manifest, an environment file or a systemd unit): check path")
+    elif not os.path.isfile(path):
+        problem = "not a regular file; point path at the file that holds the component's flags"
+    else:
+        try:
+            with open(path, "rb") as handle:
+                return to_text(handle.read(), errors="strict")
+        except UnicodeError:
+            problem = "not UTF-8 text; expected a static Pod manifest, an environment file or a systemd unit"
+        except OSError as err:
+            problem = "cannot read the file (%s): check its permissions" % to_native(err)
+    module.fail_json(msg="%s: %s" % (shown, problem))
+    return ""  # not reached: fail_json exits
+
+
+def _write(module: AnsibleModule, path: str, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, keeping the file's owner, group and mode."""
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(to_bytes(text, errors="surrogate_or_strict"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        # atomic_move copies owner, group, mode and SELinux context from the file it replaces.
+        module.atomic_move(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            flags=dict(type="dict", required=True),
+            container=dict(type="str"),
+            env_var=dict(type="str"),
+            backup=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    path = os.path.realpath(module.params["path"])
+    try:
+        changes = normalize_changes(module.params["flags"])
+    except ComponentFlagsError as err:
+        module.fail_json(msg="%s: %s" % (module.params["path"], err))
+    for value in secret_values(changes):
+        if value not in _UNMASKABLE:
+            module.no_log_values.add(value)
+
+    shown = module.params["path"]
+    text = _read(module, path, shown)
+    try:
+        result = patch_text(text, changes, module.params["container"], module.params["env_var"])
+    except ComponentFlagsError as err:
+        if "PyYAML" in str(err) and not HAS_YAML:
+            module.fail_json(msg="%s: %s" % (shown, missing_required_lib("PyYAML")))
+        module.fail_json(msg="%s: %s" % (shown, err))
+
+    for name, value in result.flags.items():
+        if is_secret_flag(name) and value not in _UNMASKABLE:
+            module.no_log_values.add(value)
+
+    output = dict(changed=result.changed, flags=result.flags, format=result.format)
+    if module._diff:
+        output["diff"] = dict(
+            before=result.diff_before,
+            after=result.diff_after,
+            before_header=path,
+            after_header=path,
+        )
+    if result.changed and not module.check_mode:
+        if module.params["backup"]:
+            output["backup_file"] = module.backup_local(path)
+        _write(module, path, result.text)
+    module.exit_json(**output)
+
+
+if __name__ == "__main__":
+    main()
