@@ -57,7 +57,7 @@ def parse_feature_gates(current: Any) -> Gates:
                     "feature gate entry %r in %r: missing bool value for %s. Write Name=true or Name=false"
                     % (item, current, item)
                 )
-            name, _, value = item.partition("=")
+            name, value = item.split("=", 1)
             pairs.append((name.strip(), value))
     else:
         raise DualStackError(
@@ -100,7 +100,7 @@ def feature_gates(current: Any, kube_version: Any) -> str:
     action = gate_action(version)
     if action == "remove":
         gates = [(name, value) for name, value in gates if name != GATE]
-    elif any(name == GATE for name, _ in gates):
+    elif any(name == GATE for name, dummy in gates):
         gates = [(name, True if name == GATE else value) for name, value in gates]
     elif action == "ensure":
         gates.append((GATE, True))

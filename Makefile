@@ -1,0 +1,49 @@
+# The two commands of the README:
+#   make main   install everything, then run the main job on the built-in lab
+#   make test   install everything, then run every test (unit, lint, sanity, galaxy, lab)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+# The checkout, importable as the collection (a symlink in the git-ignored tests/output).
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/tests/output/.collections
+export ANSIBLE_NOCOLOR := 1
+
+.PHONY: main test venv collection unit lint sanity galaxy lab-test lab-up lab-down
+
+main: venv collection
+	ansible-playbook -i examples/inventory.yml playbooks/plan.yml
+
+test: venv collection unit lint sanity galaxy lab-test
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+collection:
+	@mkdir -p tests/output/.collections/ansible_collections/dualstack
+	@ln -sfn ../../../../.. tests/output/.collections/ansible_collections/dualstack/kubernetes
+
+unit:
+	python -m pytest tests/unit
+
+lint:
+	ansible-lint --profile production
+
+sanity:
+	scripts/sanity.sh
+
+galaxy:
+	scripts/galaxy-check.sh
+
+lab-test:
+	scripts/lab-test.sh
+
+lab-up: venv
+	PYTHONPATH=lab python -m dslab up
+
+lab-down:
+	PYTHONPATH=lab python -m dslab down
