@@ -8,6 +8,7 @@ Commands:
   kubectl ARGS...      host kubectl against the lab's admin.conf
   ssh NODE [CMD...]    ssh to a node (cp1, w1, w2 or dslab-...) as root
   inventory [--json]   Ansible inventory (YAML by default)
+  inventory --molecule instance config for Molecule's default driver (JSON)
   env                  shell exports: KUBECONFIG and PATH for kubectl
 """
 
@@ -73,6 +74,9 @@ def main(argv: list[str]) -> int:
             args.insert(1, "-t")
         os.execvp(args[0], args)
     if cmd == "inventory":
+        if "--molecule" in rest:
+            print(json.dumps(lifecycle.molecule_instances(), indent=1))
+            return 0
         inv = lifecycle.inventory()
         print(json.dumps(inv, indent=1) if "--json" in rest else "---\n" + _yaml(inv))
         return 0

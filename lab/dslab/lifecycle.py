@@ -358,3 +358,9 @@ def inventory() -> dict[str, object]:
             },
         }
     }
+
+
+def molecule_instances() -> list[dict[str, object]]:
+    """Return the instance config Molecule's default (delegated) driver reads."""
+    return [{"instance": n.name, "address": n.ipv4, "user": "root", "port": 22,
+             "identity_file": str(nodes.ssh_key())} for n in net.NODES]
