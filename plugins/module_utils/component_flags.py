@@ -61,6 +61,7 @@ _UNBRACED_VAR_RE = re.compile(r"^\$" + _ENV_NAME + r"$")
 _SECTION_RE = re.compile(r"^[ \t]*\[(?P<name>[^\]]+)\][ \t]*$")
 _EXECSTART_RE = re.compile(r"^(?P<key>[ \t]*ExecStart[ \t]*=[ \t]*)(?P<rest>.*)$")
 _YAML_HINT_RE = re.compile(r"^(?:apiVersion|kind)[ \t]*:", re.MULTILINE)
+_SHELLS = frozenset(("sh", "bash", "ash", "dash", "zsh"))
 # Characters a value cannot carry inside a whitespace-split command line.
 _UNSAFE_WORD_RE = re.compile(r"[\s\"'\\]")
 
@@ -407,10 +408,19 @@ def patch_text(
 if HAS_YAML:
 
     class _ManifestDumper(yaml.SafeDumper):
-        """SafeDumper that writes block sequences at their key's column (kubeadm's style)."""
+        """SafeDumper writing as go-yaml does for kubeadm: sequences at their key's column,
+        and double quotes for strings that would read back as another type (``"true"``)."""
 
-    class _IndentedManifestDumper(yaml.SafeDumper):
-        """SafeDumper that indents block sequences under their key (``key:\\n  - item``)."""
+        def represent_str(self, data: str) -> Any:
+            style = None
+            if self.resolve(yaml.ScalarNode, data, (True, False)) != "tag:yaml.org,2002:str":
+                style = '"'
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    _ManifestDumper.add_representer(str, _ManifestDumper.represent_str)
+
+    class _IndentedManifestDumper(_ManifestDumper):
+        """The same, with block sequences indented under their key (``key:\\n  - item``)."""
 
         def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
             return super().increase_indent(flow, False)
@@ -507,6 +517,12 @@ def _command_lists(target: Dict[str, Any]) -> List[List[Any]]:
         raise ComponentFlagsError(
             "container %r has neither command nor args: add its command line (command: [binary, --flag=value, ...])"
             % target.get("name")
+        )
+    words = [word for part in lists for word in part]
+    if len(words) > 1 and words[0].rsplit("/", 1)[-1] in _SHELLS and words[1] == "-c":
+        raise ComponentFlagsError(
+            "container %r runs a shell (%s -c ...), so its flags sit inside one script string: "
+            "write the command as one word per list item, or edit the script by hand" % (target.get("name"), words[0])
         )
     return lists
 

@@ -76,6 +76,9 @@ options:
   backup:
     description:
       - Keep a copy of the original file, with a timestamp in its name, when the file changes.
+      - "The copy of a manifest starts with a dot (C(.kube-apiserver.yaml.PID.DATE@TIME~)): the
+        kubelet ignores such names, while any other file in its manifest directory would start a
+        second copy of the Pod."
     type: bool
     default: false
 notes:
@@ -167,11 +170,13 @@ backup_file:
   description: The copy of the original file, when O(backup=true) and the file changed.
   returned: changed and O(backup=true)
   type: str
-  sample: /etc/kubernetes/manifests/kube-apiserver.yaml.12345.2026-11-24@17:30:00~
+  sample: /etc/kubernetes/manifests/.kube-apiserver.yaml.12345.2026-11-24@17:30:00~
 """
 
 import os
+import shutil
 import tempfile
+import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
@@ -209,9 +214,29 @@ def _read(module: AnsibleModule, path: str, shown: str) -> str:
     return ""  # not reached: fail_json exits
 
 
+def _backup(module: AnsibleModule, path: str, fmt: str) -> str:
+    """Copy the file before it changes; return the copy's name.
+
+    The kubelet reads every file of its manifest directory whose name does not start
+    with a dot (``filepath.Glob(dir + "/[^.]*")``), so a backup there named by
+    ``backup_local`` would start a second copy of the Pod. Manifests get the same name
+    with a leading dot instead; other formats use ``backup_local``.
+    """
+    if fmt != "manifest":
+        return module.backup_local(path)
+    stamp = time.strftime("%Y-%m-%d@%H:%M:%S~", time.localtime(time.time()))
+    dest = os.path.join(os.path.dirname(path), ".%s.%s.%s" % (os.path.basename(path), os.getpid(), stamp))
+    try:
+        module.preserved_copy(path, dest)
+    except (shutil.Error, OSError) as err:
+        module.fail_json(msg="%s: could not make a backup copy at %s: %s" % (path, dest, to_native(err)))
+    return dest
+
+
 def _write(module: AnsibleModule, path: str, text: str) -> None:
     """Write ``text`` to ``path`` atomically, keeping the file's owner, group and mode."""
     directory = os.path.dirname(path) or "."
+    # A leading dot keeps the kubelet from reading the temporary file as a manifest.
     fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -268,7 +293,7 @@ def main() -> None:
         )
     if result.changed and not module.check_mode:
         if module.params["backup"]:
-            output["backup_file"] = module.backup_local(path)
+            output["backup_file"] = _backup(module, path, result.format)
         _write(module, path, result.text)
     module.exit_json(**output)
 

@@ -292,6 +292,17 @@ def test_manifest_new_flag_goes_after_last_command_item():
     )
 
 
+def test_manifest_strings_are_quoted_as_go_yaml_does():
+    text = fixture("kube-apiserver.yaml").replace(
+        "    image: registry.k8s.io/kube-apiserver:v1.34.1\n",
+        "    env:\n    - name: HTTPS_PROXY\n      value: http://proxy:3128\n    - name: PROXY_ENABLED\n"
+        "      value: \"true\"\n    - name: PROXY_PORT\n      value: \"3128\"\n    - name: EMPTY\n      value: \"\"\n"
+        "    image: registry.k8s.io/kube-apiserver:v1.34.1\n",
+    )
+    result = cf.patch_manifest_text(text, {"v": 2})
+    assert result.text == text.replace("apiserver.key\n    env:", "apiserver.key\n    - --v=2\n    env:")
+
+
 def test_manifest_indented_sequences_are_kept():
     text = "apiVersion: v1\nkind: Pod\nspec:\n    containers:\n        -   name: c\n            command:\n                - run\n                - --a=1\n"
     text = yaml.safe_dump(yaml.safe_load(text), indent=4, sort_keys=False)
@@ -341,6 +352,7 @@ def test_manifest_named_container():
         ("apiVersion: v1\nkind: Pod\nspec: [\n", None, "not valid YAML"),
         ("apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Pod\n", None, "found 2 document"),
         ('{"apiVersion": "v1", "kind": "Pod"}', None, "JSON"),
+        ("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    command: [/bin/sh, -c, run --x=1]\n", None, "runs a shell"),
     ],
 )
 def test_manifest_failures(text, container, match):

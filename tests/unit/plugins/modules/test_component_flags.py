@@ -184,6 +184,25 @@ def test_backup_keeps_original(capsys, place):
     assert len(list(path.parent.iterdir())) == 2
 
 
+def test_manifest_backup_is_hidden_from_the_kubelet(capsys, place):
+    # The kubelet reads every file of the manifest directory not starting with ".".
+    path = place("kube-apiserver.yaml")
+    result = run(capsys, path=str(path), flags={"v": 4}, backup=True)
+    backup = Path(result["backup_file"])
+    assert backup.name.startswith(".kube-apiserver.yaml.") and backup.name.endswith("~")
+    assert [p.name for p in path.parent.iterdir() if not p.name.startswith(".")] == [path.name]
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+
+
+def test_env_backup_uses_backup_local_name(capsys, place):
+    path = place("kubeadm-flags.env", mode=0o644)
+    before = path.read_bytes()
+    result = run(capsys, path=str(path), flags={"v": 4}, backup=True)
+    backup = Path(result["backup_file"])
+    assert backup.name.startswith("kubeadm-flags.env.")
+    assert backup.read_bytes() == before
+
+
 def test_symlink_target_is_edited(capsys, place, tmp_path):
     target = place("kube-apiserver.yaml")
     link = tmp_path / "link.yaml"
