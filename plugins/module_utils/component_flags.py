@@ -31,7 +31,6 @@ applies them to its own text so that everything it does not edit stays as it was
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -56,7 +55,10 @@ LOCATION_WORDS = frozenset(("file", "files", "dir", "path", "paths"))
 
 _FLAG_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_ENV_LINE_RE = re.compile(r"^(?P<lead>[ \t]*(?:export[ \t]+)?)(?P<name>" + _ENV_NAME + r")(?P<eq>[ \t]*=[ \t]*)(?P<value>.*?)(?P<trail>[ \t]*)$")
+_ENV_LINE_RE = re.compile(
+    r"^(?P<lead>[ \t]*(?:export[ \t]+)?)(?P<name>" + _ENV_NAME + r")"
+    r"(?P<eq>[ \t]*=[ \t]*)(?P<value>.*?)(?P<trail>[ \t]*)$"
+)
 _UNBRACED_VAR_RE = re.compile(r"^\$" + _ENV_NAME + r"$")
 _SECTION_RE = re.compile(r"^[ \t]*\[(?P<name>[^\]]+)\][ \t]*$")
 _EXECSTART_RE = re.compile(r"^(?P<key>[ \t]*ExecStart[ \t]*=[ \t]*)(?P<rest>.*)$")
@@ -462,7 +464,9 @@ def dump_manifest(data: Any, indent: int = 2, indented_sequences: bool = False, 
 def _load_pod(text: str) -> Dict[str, Any]:
     """Parse ``text`` as one YAML document holding a Pod, or raise a clear error."""
     if not HAS_YAML:
-        raise ComponentFlagsError("reading a static Pod manifest needs PyYAML on the managed host: install python3-yaml")
+        raise ComponentFlagsError(
+            "reading a static Pod manifest needs PyYAML on the managed host: install python3-yaml"
+        )
     if text.lstrip().startswith("{"):
         raise ComponentFlagsError(
             "the manifest is JSON and this module writes YAML only: convert it to YAML first "
@@ -471,7 +475,8 @@ def _load_pod(text: str) -> Dict[str, Any]:
     try:
         documents = [doc for doc in yaml.safe_load_all(text) if doc is not None]
     except yaml.YAMLError as err:
-        raise ComponentFlagsError("the manifest is not valid YAML (%s): fix its syntax first" % " ".join(str(err).split()))
+        problem = " ".join(str(err).split())
+        raise ComponentFlagsError("the manifest is not valid YAML (%s): fix its syntax first" % problem)
     if len(documents) != 1 or not isinstance(documents[0], dict):
         raise ComponentFlagsError(
             "expected one YAML document holding a static Pod, found %d document(s) of other shape: "
@@ -491,7 +496,9 @@ def _pick_container(pod: Dict[str, Any], container: Optional[str]) -> Dict[str, 
     spec = pod.get("spec")
     containers = spec.get("containers") if isinstance(spec, dict) else None
     if not isinstance(containers, list) or not containers or not all(isinstance(c, dict) for c in containers):
-        raise ComponentFlagsError("the Pod has no spec.containers list: a static Pod manifest needs at least one container")
+        raise ComponentFlagsError(
+            "the Pod has no spec.containers list: a static Pod manifest needs at least one container"
+        )
     if container is None:
         return containers[0]
     for candidate in containers:
@@ -807,7 +814,10 @@ def patch_systemd_text(text: str, changes: Dict[str, Optional[str]]) -> PatchRes
     words, regions = _execstart_words(lines, group)
     argv = [_unquote_word(word.raw) for word in words]
     # Word 0 is the executable (maybe with a -@+! prefix); flags follow it.
-    edits = [Edit(edit.op, None if edit.index is None else edit.index + 1, edit.word) for edit in plan_edits(argv[1:], changes)]
+    edits = [
+        Edit(edit.op, None if edit.index is None else edit.index + 1, edit.word)
+        for edit in plan_edits(argv[1:], changes)
+    ]
     _check_words(edits, "a systemd ExecStart= line")
     new_argv = apply_edits(argv, edits)
     if not edits:

@@ -1,6 +1,7 @@
 #!/usr/bin/python
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: Contributors to the dualstack.kubernetes collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ module: component_flags
 short_description: Set and remove command-line flags of a Kubernetes component
 version_added: 1.0.0
 author:
-  - Contributors to the dualstack.kubernetes collection
+  - Contributors to the dualstack.kubernetes collection (!UNKNOWN)
 description:
   - Sets and removes command-line flags of a Kubernetes component, idempotently, in the file
     that holds its command line.

@@ -304,10 +304,12 @@ def test_manifest_strings_are_quoted_as_go_yaml_does():
 
 
 def test_manifest_indented_sequences_are_kept():
-    text = "apiVersion: v1\nkind: Pod\nspec:\n    containers:\n        -   name: c\n            command:\n                - run\n                - --a=1\n"
-    text = yaml.safe_dump(yaml.safe_load(text), indent=4, sort_keys=False)
-    indented = cf.dump_manifest(yaml.safe_load(text), 4, True)
-    assert cf.manifest_style(indented) == (4, True)
+    # The hand-written style: list items indented under their key.
+    indented = (
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: c\n      command:\n"
+        "        - run\n        - --a=1\n"
+    )
+    assert cf.manifest_style(indented) == (2, True)
     result = cf.patch_manifest_text(indented, {"a": "2"})
     assert result.text == indented.replace("--a=1", "--a=2")
 
@@ -341,18 +343,29 @@ def test_manifest_named_container():
     assert pod["spec"]["containers"][1]["command"] == ["main", "--x=1"]
 
 
+POD = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n"
+
+
 @pytest.mark.parametrize(
     "text, container, match",
     [
-        ("apiVersion: apps/v1\nkind: Deployment\nspec: {}\n", None, r"expected a static Pod manifest \(kind: Pod\), found kind: Deployment"),
+        (
+            "apiVersion: apps/v1\nkind: Deployment\nspec: {}\n",
+            None,
+            r"expected a static Pod manifest \(kind: Pod\), found kind: Deployment",
+        ),
         ("apiVersion: v1\nkind: Pod\nspec: {}\n", None, "no spec.containers"),
-        ("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    command: [x]\n  - name: b\n    command: [y]\n", "c", r"no container named 'c' \(containers present: a, b\)"),
-        ("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n", None, "neither command nor args"),
-        ("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    command: x\n", None, "not a list of strings"),
+        (
+            POD + "  - name: a\n    command: [x]\n  - name: b\n    command: [y]\n",
+            "c",
+            r"no container named 'c' \(containers present: a, b\)",
+        ),
+        (POD + "  - name: a\n", None, "neither command nor args"),
+        (POD + "  - name: a\n    command: x\n", None, "not a list of strings"),
         ("apiVersion: v1\nkind: Pod\nspec: [\n", None, "not valid YAML"),
         ("apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Pod\n", None, "found 2 document"),
         ('{"apiVersion": "v1", "kind": "Pod"}', None, "JSON"),
-        ("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    command: [/bin/sh, -c, run --x=1]\n", None, "runs a shell"),
+        (POD + "  - name: a\n    command: [/bin/sh, -c, run --x=1]\n", None, "runs a shell"),
     ],
 )
 def test_manifest_failures(text, container, match):
@@ -482,7 +495,9 @@ def test_systemd_remove_middle_line():
 def test_systemd_single_line():
     unit = "[Service]\nExecStart=/usr/bin/kube-proxy --v=2 --cluster-cidr=10.244.0.0/16\nRestart=always\n"
     result = cf.patch_systemd_text(unit, {"cluster-cidr": "10.244.0.0/16,fd00:10:244::/56", "x": "1", "v": None})
-    assert result.text == "[Service]\nExecStart=/usr/bin/kube-proxy --cluster-cidr=10.244.0.0/16,fd00:10:244::/56 --x=1\nRestart=always\n"
+    assert result.text == (
+        "[Service]\nExecStart=/usr/bin/kube-proxy --cluster-cidr=10.244.0.0/16,fd00:10:244::/56 --x=1\nRestart=always\n"
+    )
 
 
 def test_systemd_dropin_patches_last_non_empty_execstart():

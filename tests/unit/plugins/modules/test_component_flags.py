@@ -129,7 +129,9 @@ def test_controller_manager_atomic_switch(capsys, place):
         "    - --service-cluster-ip-range=10.96.0.0/12\n", "    - --service-cluster-ip-range=%s\n" % DUAL_SERVICES
     ).replace(
         "    - --use-service-account-credentials=true\n",
-        "    - --use-service-account-credentials=true\n    - --node-cidr-mask-size-ipv4=24\n    - --node-cidr-mask-size-ipv6=64\n",
+        "    - --use-service-account-credentials=true\n"
+        "    - --node-cidr-mask-size-ipv4=24\n"
+        "    - --node-cidr-mask-size-ipv6=64\n",
     )
     assert "node-cidr-mask-size" not in result["flags"]
 
@@ -248,7 +250,10 @@ def test_kubelet_node_ip_in_env_file(capsys, place):
 
 
 def test_env_bytes_outside_the_variable_are_kept(capsys, place):
-    text = "# kubeadm writes this file\nKUBELET_EXTRA_ARGS=\"--max-pods=50\"\n\nKUBELET_KUBEADM_ARGS=\"--a=1\"\nOTHER=keep  "
+    text = (
+        "# kubeadm writes this file\nKUBELET_EXTRA_ARGS=\"--max-pods=50\"\n\n"
+        "KUBELET_KUBEADM_ARGS=\"--a=1\"\nOTHER=keep  "
+    )
     path = place("flags.env", text=text)
     result = run(capsys, path=str(path), env_var="KUBELET_KUBEADM_ARGS", flags={"b": True}, _ansible_diff=True)
     assert path.read_bytes() == text.replace('"--a=1"', '"--a=1 --b=true"').encode()
@@ -278,7 +283,8 @@ def test_env_missing_variable(capsys, place):
 
 
 def test_secret_values_are_masked(capsys, place):
-    path = place("flags.env", text='ARGS="--bootstrap-token=abcdef.0123456789abcdef --token-auth-file=/etc/tokens.csv"\n')
+    line = 'ARGS="--bootstrap-token=abcdef.0123456789abcdef --token-auth-file=/etc/tokens.csv"\n'
+    path = place("flags.env", text=line)
     result = run(capsys, path=str(path), flags={"password": "hunter2-long"}, _ansible_diff=True)
     out = json.dumps(result)
     assert "hunter2-long" not in out
@@ -296,7 +302,11 @@ def test_systemd_unit(capsys, place):
     result = run(
         capsys,
         path=str(path),
-        flags={"service-cluster-ip-range": "10.32.0.0/24,fd00:10:32::/108", "event-ttl": None, "allow-privileged": True},
+        flags={
+            "service-cluster-ip-range": "10.32.0.0/24,fd00:10:32::/108",
+            "event-ttl": None,
+            "allow-privileged": True,
+        },
     )
     assert result["changed"] is True
     assert result["format"] == "systemd"
