@@ -101,6 +101,18 @@ def node_ips(host: str, addresses: Any, families: List[str]) -> List[str]:
     return [str(by_family[name]) for name in families]
 
 
+def check_node_ips_outside(cluster_networks: List[Any], kubelet: Mapping[str, List[str]]) -> None:
+    """Node addresses must lie outside the pod and Service ranges."""
+    for host, ips in kubelet.items():
+        for ip in map(ipaddress.ip_address, ips):
+            for network in cluster_networks:
+                if ip.version == network.version and ip in network:
+                    raise DualStackError(
+                        "node %s address %s lies inside the cluster range %s: node addresses must be outside the "
+                        "pod and Service ranges" % (host, ip, network)
+                    )
+
+
 def check_mask_capacity(network: Any, mask: int, nodes: int, max_pods: int) -> None:
     """An explicit node mask must leave room for every node and for maxPods pods on each."""
     blocks = 2 ** (mask - network.prefixlen)
@@ -181,14 +193,7 @@ def conversion_plan(
         raise DualStackError("no nodes in the inventory: put hosts in kube_control_plane and kube_node")
     families = [family_name(parse_cidr(c).version) for c in pod]
     kubelet = {host: node_ips(host, addresses, families) for host, addresses in sorted(nodes.items())}
-    for host, ips in kubelet.items():
-        for ip in ips:
-            for cidr in pod + service:
-                if ipaddress.ip_address(ip) in parse_cidr(cidr):
-                    raise DualStackError(
-                        "node %s address %s lies inside the cluster range %s: node addresses must be outside the "
-                        "pod and Service ranges" % (host, ip, cidr)
-                    )
+    check_node_ips_outside([parse_cidr(cidr) for cidr in pod + service], kubelet)
     count = positive_int(node_count, "node_count") if node_count not in (None, "") else len(nodes)
     masks = node_masks(pod, count, positive_int(max_pods, "max_pods"),
                        {"ipv4": node_mask_ipv4, "ipv6": node_mask_ipv6})
