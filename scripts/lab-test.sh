@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The Molecule `lab` scenario: a real three-node kubeadm cluster in systemd-nspawn nodes
+# (built from source on first use, cached under ~/.cache/dualstack-lab), verified, torn down.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" != 0 ]; then
+  echo "lab: needs root (network namespaces, nspawn); run make test as root" >&2
+  exit 1
+fi
+molecule test -s lab
