@@ -833,7 +833,9 @@ def patch_systemd_text(text: str, changes: Dict[str, Optional[str]]) -> PatchRes
             line, position = positions[edit.index]  # type: ignore[index]
             per_line.setdefault(line, {})[position] = edit.word
     appended = [edit.word for edit in edits if edit.op == "append"]
-    content_lines = [number for number in group if number in regions]
+    # Lines holding words (and the ExecStart= line); a blank line that ends the
+    # continuation holds none and stays where it is.
+    content_lines = [number for number in group if number == group[0] or spans.get(number)]
     multiline = len(content_lines) > 1
     last = content_lines[-1]
     bodies = {number: _split_ending(lines[number]) for number in group}
@@ -856,6 +858,8 @@ def patch_systemd_text(text: str, changes: Dict[str, Optional[str]]) -> PatchRes
         new_lines[result_last] = (continued.group("body") if continued else body) + ending
     if appended and multiline:
         body, ending = _split_ending(new_lines.get(result_last) or lines[result_last])
+        continued = _CONTINUED_RE.match(body)
+        body = continued.group("body") if continued else body
         gap = _continuation_gap(lines, content_lines)
         indent = _continuation_indent(lines, content_lines)
         newline = ending or "\n"

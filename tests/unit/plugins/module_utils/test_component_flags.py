@@ -229,6 +229,53 @@ def test_apply_flags_is_idempotent_and_merges(words, changes):
     assert once[0] == "kube-component"
 
 
+def _merged(words, rendered):
+    expected = dict(cf.flags_map(words))
+    for name, value in rendered.items():
+        if value is None:
+            expected.pop(name, None)
+        else:
+            expected[name] = value
+    return expected
+
+
+_units = st.lists(_unit, max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_units, _changes, st.booleans())
+def test_systemd_patch_is_idempotent_and_merges(units, changes, multiline):
+    rendered = cf.normalize_changes(changes)
+    words = [w for unit in units for w in unit]
+    if multiline and units:
+        command = "ExecStart=/usr/local/bin/kube-component \\\n" + " \\\n".join("  " + " ".join(u) for u in units)
+    else:
+        command = " ".join(["ExecStart=/usr/local/bin/kube-component"] + words)
+    head, tail = "[Unit]\nDescription=x\n\n[Service]\n", "\nRestart=always\n"
+    text = head + command + tail
+    first = cf.patch_systemd_text(text, rendered)
+    again = cf.patch_systemd_text(first.text, rendered)
+    assert again.text == first.text and not again.changed
+    assert first.flags == _merged(words, rendered)
+    assert cf.patch_systemd_text(first.text, {}).flags == first.flags  # what was written reads back
+    assert first.text.startswith(head + "ExecStart=/usr/local/bin/kube-component") and first.text.endswith(tail)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_units, _changes, st.sampled_from(['"', "'", ""]))
+def test_env_patch_is_idempotent_and_merges(units, changes, quote):
+    rendered = cf.normalize_changes(changes)
+    words = [w for unit in units for w in unit]
+    head, tail = "# top\nOTHER='x y'\n", "\n# end"
+    text = head + "ARGS=" + quote + " ".join(words) + quote + tail
+    first = cf.patch_env_text(text, rendered, env_var="ARGS")
+    again = cf.patch_env_text(first.text, rendered, env_var="ARGS")
+    assert again.text == first.text and not again.changed
+    assert first.flags == _merged(words, rendered)
+    assert cf.patch_env_text(first.text, {}, env_var="ARGS").flags == first.flags
+    assert first.text.startswith(head + "ARGS=") and first.text.endswith(tail)
+
+
 # --------------------------------------------------------------------------- format detection
 
 
@@ -521,6 +568,20 @@ def test_systemd_comment_inside_continuation_is_kept():
     unit = "[Service]\nExecStart=/bin/c \\\n  --a=1 \\\n# --old=1 \\\n  --b=2\n"
     result = cf.patch_systemd_text(unit, {"b": None, "a": "3"})
     assert result.text == "[Service]\nExecStart=/bin/c \\\n  --a=3\n# --old=1 \\\n"
+
+
+def test_systemd_continuation_ended_by_a_blank_line():
+    unit = "[Service]\nExecStart=/bin/c \\\n  --a=1 \\\n\nRestart=always\n"
+    result = cf.patch_systemd_text(unit, {"b": "2"})
+    assert result.text == "[Service]\nExecStart=/bin/c \\\n  --a=1 \\\n  --b=2\n\nRestart=always\n"
+    assert cf.patch_systemd_text(result.text, {"b": "2"}).changed is False
+    assert cf.patch_systemd_text(unit, {"a": None}).text == "[Service]\nExecStart=/bin/c\n\nRestart=always\n"
+
+
+def test_systemd_value_on_its_own_continuation_line():
+    unit = "[Service]\nExecStart=/bin/c \\\n  --a \\\n  1 \\\n  --b=2\n"
+    assert cf.patch_systemd_text(unit, {"a": "5"}).text == unit.replace("  1 \\", "  5 \\")
+    assert cf.patch_systemd_text(unit, {"a": None}).text == "[Service]\nExecStart=/bin/c \\\n  --b=2\n"
 
 
 def test_systemd_unchanged_and_no_final_newline():

@@ -361,6 +361,22 @@ def test_required_options(capsys):
     assert "path" in result["msg"]
 
 
+def test_manifest_without_pyyaml_names_the_library(capsys, place, monkeypatch):
+    from ansible_collections.dualstack.kubernetes.plugins.module_utils import component_flags as utils
+
+    monkeypatch.setattr(utils, "HAS_YAML", False)
+    monkeypatch.setattr(component_flags, "HAS_YAML", False)
+    path = place("kube-apiserver.yaml")
+    first = fingerprint(path)
+    result = run(capsys, path=str(path), flags={"v": 2})
+    assert result["failed"] is True
+    assert "PyYAML" in result["msg"] and str(path) in result["msg"]
+    assert fingerprint(path) == first
+    # Environment files and units need no PyYAML.
+    env = place("kubeadm-flags.env")
+    assert run(capsys, path=str(env), flags={"v": 2})["changed"] is True
+
+
 # --------------------------------------------------------------------------- as a process
 
 
