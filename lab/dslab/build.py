@@ -292,6 +292,18 @@ def simple_ldflags(var: str, value: str) -> str:
     return f"-s -w -X {var}={value}"
 
 
+def go_output_name(pkg: str) -> str:
+    """Return the executable name ``go build -o dir/`` gives a main package.
+
+    It is the last path element, or the one before it for a major-version suffix:
+    ``go.etcd.io/etcd/server/v3`` -> ``server`` (renamed to ``etcd`` afterwards).
+    """
+    parts = pkg.split("/")
+    if len(parts) > 1 and re.fullmatch(r"v\d+", parts[-1]):
+        return parts[-2]
+    return parts[-1]
+
+
 def go_build_args(commands: Iterable[tuple[str, str]], out_dir: Path, ldflags: str,
                   overlay: Path | None = None) -> list[str]:
     """Return the arguments of one ``go build`` producing every command into ``out_dir``."""
@@ -347,19 +359,25 @@ def module_origin(download: Mapping) -> tuple[str, str]:
 # --------------------------------------------------------------------------- openapi
 
 
-def openapi_tagged_dirs(module_dir: Path, skip_top: Iterable[str] = ()) -> list[Path]:
-    """Return directories under ``module_dir`` whose non-test Go files carry an openapi tag."""
+def openapi_tagged_dirs(module_dir: Path, skip_top: Iterable[str] = ("vendor",)) -> list[Path]:
+    """Return directories under ``module_dir`` holding a Go file with an openapi-gen tag.
+
+    The rule follows upstream's code generation: a ``.go`` file counts when one of its lines
+    starts with a ``// +k8s:`` comment tag and the file mentions ``+k8s:openapi-gen=``; files
+    under ``testdata`` or ``_codegenignore`` directories (and the top-level ``skip_top``
+    directories) do not count.  Packages tagged ``=false`` are kept: openapi-gen honours it.
+    """
     skip = set(skip_top)
     found: set[Path] = set()
     for path in sorted(module_dir.rglob("*.go")):
         rel = path.relative_to(module_dir)
-        if rel.parts[0] in skip or path.name.endswith("_test.go") or "testdata" in rel.parts:
+        if rel.parts[0] in skip or {"testdata", "_codegenignore"} & set(rel.parts[:-1]):
             continue
         try:
             text = path.read_text(errors="replace")
         except OSError:
             continue
-        if re.search(r"^\s*//\s*" + re.escape(OPENAPI_TAG), text, re.M):
+        if OPENAPI_TAG in text and re.search(r"^// *\+k8s:", text, re.M):
             found.add(path.parent)
     return sorted(found)
 
@@ -373,8 +391,7 @@ def import_path(module_path: str, module_dir: Path, pkg_dir: Path) -> str:
 def openapi_packages(k8s_dir: Path, staging: Mapping[str, Path]) -> list[str]:
     """Return the import paths fed to openapi-gen for the kubernetes openapi definitions."""
     pkgs = [import_path(K8S_MODULE, k8s_dir, d)
-            for d in openapi_tagged_dirs(k8s_dir, skip_top=("staging", "vendor", "test", "hack",
-                                                            "third_party", "cluster", "build"))]
+            for d in openapi_tagged_dirs(k8s_dir, skip_top=("vendor", "staging"))]
     for module, mdir in sorted(staging.items()):
         if module in OPENAPI_EXCLUDED_MODULES:
             continue
@@ -476,6 +493,12 @@ def go_build(work: Path, commands: tuple[tuple[str, str], ...], ldflags: str, ve
     log(f"go build {names} (log: {log_file}) ...")
     start = time.monotonic()
     run_go(go_build_args(commands, bdir, ldflags, overlay), work, root, log_file)
+    for pkg, name in commands:
+        produced = bdir / go_output_name(pkg)
+        if produced.name != name and produced.is_file():
+            produced.replace(bdir / name)
+        if not (bdir / name).is_file():
+            raise RuntimeError(f"go build did not produce {name} ({pkg})")
     took = time.monotonic() - start
     log(f"built {names} in {took:.0f}s")
     return took

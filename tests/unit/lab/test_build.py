@@ -157,6 +157,13 @@ def test_go_build_args_builds_all_seven_commands_in_one_invocation(tmp_path):
     assert with_overlay[-2:] == ["go.etcd.io/etcd/server/v3", "go.etcd.io/etcd/etcdctl/v3"]
 
 
+def test_go_output_name_handles_major_version_suffix():
+    assert build.go_output_name("k8s.io/kubernetes/cmd/kube-apiserver") == "kube-apiserver"
+    assert build.go_output_name("go.etcd.io/etcd/server/v3") == "server"
+    assert build.go_output_name("go.etcd.io/etcd/etcdctl/v3") == "etcdctl"
+    assert build.go_output_name("github.com/coredns/coredns") == "coredns"
+
+
 def test_kubeadm_component_versions_and_etcd_module_version():
     constants = '''
 	DefaultEtcdVersion = "3.6.5-0"
@@ -228,16 +235,23 @@ def test_openapi_packages_found_by_tag(tmp_path):
     _write(k8s / "pkg/apis/core/v1/doc.go", "// +k8s:openapi-gen=true\npackage v1\n")
     _write(k8s / "pkg/apis/core/v1/types.go", "package v1\n")
     _write(k8s / "pkg/other/x.go", "package other\n")
-    _write(k8s / "pkg/only_test/x_test.go", "// +k8s:openapi-gen=true\npackage t\n")
-    _write(k8s / "test/e2e/doc.go", "// +k8s:openapi-gen=true\npackage e2e\n")
     _write(k8s / "pkg/x/testdata/doc.go", "// +k8s:openapi-gen=true\npackage td\n")
+    _write(k8s / "pkg/y/_codegenignore/doc.go", "// +k8s:openapi-gen=true\npackage ign\n")
+    _write(k8s / "vendor/a/doc.go", "// +k8s:openapi-gen=true\npackage a\n")
+    _write(k8s / "test/e2e/doc.go", "// +k8s:deepcopy-gen=package\n// +k8s:openapi-gen=true\n")
+    # the tag is only mentioned, not used as a comment tag at line start
+    _write(k8s / "hack/gen.go", "package gen\nconst tag = \"+k8s:openapi-gen=\"\n")
     api = tmp_path / "api"
-    _write(api / "core/v1/doc.go", "//   +k8s:openapi-gen=true\npackage v1\n")
+    _write(api / "core/v1/doc.go", "// +k8s:openapi-gen=true\npackage v1\n")
+    _write(api / "core/v2/doc.go", "//   +k8s:openapi-gen=true\npackage v2\n")
+    _write(api / "core/v3/doc.go", "package v3\n\t// +k8s:openapi-gen=true\n")  # indented
     _write(api / "doc.go", "// +k8s:openapi-gen=false\npackage api\n")
     gen = tmp_path / "gen"
     _write(gen / "examples/doc.go", "// +k8s:openapi-gen=true\npackage examples\n")
     pkgs = build.openapi_packages(k8s, {"k8s.io/api": api, "k8s.io/code-generator": gen})
-    assert pkgs == ["k8s.io/api", "k8s.io/api/core/v1", "k8s.io/kubernetes/pkg/apis/core/v1"]
+    assert pkgs == ["k8s.io/api", "k8s.io/api/core/v1", "k8s.io/api/core/v2",
+                    "k8s.io/kubernetes/pkg/apis/core/v1",
+                    "k8s.io/kubernetes/test/e2e"]
 
 
 def test_ensure_openapi_uses_shipped_file(tmp_path):
