@@ -106,6 +106,8 @@ class PatchResult(NamedTuple):
 
     ``diff_before``/``diff_after`` are what a diff may show: the whole text for
     manifests and units, only the edited assignment line for environment files.
+    ``secrets`` are the values of secret flags on the command line before or after
+    the change (every occurrence), which output must mask.
     """
 
     text: str
@@ -114,6 +116,7 @@ class PatchResult(NamedTuple):
     format: str
     diff_before: str
     diff_after: str
+    secrets: List[str]
 
 
 # --------------------------------------------------------------------------- flag words
@@ -268,6 +271,11 @@ def is_secret_flag(name: str) -> bool:
 def secret_values(flags: Dict[str, Optional[str]]) -> List[str]:
     """Return the values of the secret flags in ``flags`` (for masking in output)."""
     return [value for name, value in flags.items() if value and is_secret_flag(name)]
+
+
+def secret_words(words: Sequence[str]) -> List[str]:
+    """Return the values of every occurrence of a secret flag among ``words``."""
+    return [flag.value for flag in scan_flags(words) if flag.value and is_secret_flag(flag.name)]
 
 
 # --------------------------------------------------------------------------- edits
@@ -549,7 +557,7 @@ def patch_manifest_text(text: str, changes: Dict[str, Optional[str]], container:
     words = [word for part in lists for word in part]
     edits = plan_edits(words, changes)
     if not edits:
-        return PatchResult(text, False, flags_map(words), "manifest", text, text)
+        return PatchResult(text, False, flags_map(words), "manifest", text, text, secret_words(words))
     new_words = apply_edits(words, edits)
     # Split the new words back over command/args: each keeps its surviving words,
     # the last list also takes the appended ones.
@@ -563,7 +571,8 @@ def patch_manifest_text(text: str, changes: Dict[str, Optional[str]], container:
     lists[-1][:] = rest
     indent, indented = manifest_style(text)
     new_text = dump_manifest(pod, indent, indented, text.startswith("---"))
-    return PatchResult(new_text, new_text != text, flags_map(new_words), "manifest", text, new_text)
+    secrets = secret_words(words + new_words)
+    return PatchResult(new_text, new_text != text, flags_map(new_words), "manifest", text, new_text, secrets)
 
 
 # --------------------------------------------------------------------------- words in a line
@@ -725,7 +734,10 @@ def patch_env_text(text: str, changes: Dict[str, Optional[str]], env_var: Option
             new_body = new_body[:start] + '"' + new_body[start:new_end] + '"' + new_body[new_end:]
     lines[number] = new_body + ending
     new_text = "".join(lines)
-    return PatchResult(new_text, new_text != text, flags_map(new_words), "env", body + ending, new_body + ending)
+    secrets = secret_words(words + new_words)
+    return PatchResult(
+        new_text, new_text != text, flags_map(new_words), "env", body + ending, new_body + ending, secrets
+    )
 
 
 # --------------------------------------------------------------------------- systemd units
@@ -821,7 +833,7 @@ def patch_systemd_text(text: str, changes: Dict[str, Optional[str]]) -> PatchRes
     _check_words(edits, "a systemd ExecStart= line")
     new_argv = apply_edits(argv, edits)
     if not edits:
-        return PatchResult(text, False, flags_map(new_argv[1:]), "systemd", text, text)
+        return PatchResult(text, False, flags_map(argv[1:]), "systemd", text, text, secret_words(argv[1:]))
     per_line: Dict[int, Dict[int, Optional[str]]] = {}
     spans: Dict[int, List[Tuple[int, int]]] = {}
     positions: Dict[int, Tuple[int, int]] = {}
@@ -878,7 +890,8 @@ def patch_systemd_text(text: str, changes: Dict[str, Optional[str]]) -> PatchRes
         else:
             rebuilt.append(line)
     new_text = "".join(rebuilt)  # type: ignore[arg-type]
-    return PatchResult(new_text, new_text != text, flags_map(new_argv[1:]), "systemd", text, new_text)
+    secrets = secret_words(argv[1:] + new_argv[1:])
+    return PatchResult(new_text, new_text != text, flags_map(new_argv[1:]), "systemd", text, new_text, secrets)
 
 
 def _continuation_gap(lines: Sequence[str], content_lines: Sequence[int]) -> str:

@@ -185,7 +185,6 @@ from ansible.module_utils.common.text.converters import to_bytes, to_native, to_
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.component_flags import (
     HAS_YAML,
     ComponentFlagsError,
-    is_secret_flag,
     normalize_changes,
     patch_text,
     secret_values,
@@ -280,8 +279,8 @@ def main() -> None:
             module.fail_json(msg="%s: %s" % (shown, missing_required_lib("PyYAML")))
         module.fail_json(msg="%s: %s" % (shown, err))
 
-    for name, value in result.flags.items():
-        if is_secret_flag(name) and value not in _UNMASKABLE:
+    for value in result.secrets:
+        if value not in _UNMASKABLE:
             module.no_log_values.add(value)
 
     output = dict(changed=result.changed, flags=result.flags, format=result.format)

@@ -135,6 +135,16 @@ def test_is_secret_flag(name, secret):
     assert cf.is_secret_flag(name) is secret
 
 
+def test_secret_words_every_occurrence():
+    words = ["x", "--token", "one", "--token=two", "--token-auth-file=/f", "--client_secret=three"]
+    assert cf.secret_words(words) == ["one", "two", "three"]
+
+
+def test_patch_reports_secrets_before_and_after():
+    result = cf.patch_env_text('ARGS="--token=old --a=1"\n', {"token": "new"})
+    assert result.secrets == ["old", "new"]
+
+
 def test_secret_values():
     assert cf.secret_values({"token": "abc", "node-ip": "1.2.3.4", "password": None}) == ["abc"]
 

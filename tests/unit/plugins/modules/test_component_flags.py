@@ -291,6 +291,12 @@ def test_secret_values_are_masked(capsys, place):
     assert "abcdef.0123456789abcdef" not in out
     assert result["flags"]["token-auth-file"] == "/etc/tokens.csv"
     assert "--password=hunter2-long" in path.read_text()
+    # Removing a secret flag: the diff's "before" still must not show it.
+    result = run(capsys, path=str(path), flags={"password": None, "bootstrap-token": None}, _ansible_diff=True)
+    out = json.dumps(result)
+    assert result["changed"] is True
+    assert "hunter2-long" not in out and "abcdef.0123456789abcdef" not in out
+    assert "--password=********" in result["diff"]["before"]
 
 
 # --------------------------------------------------------------------------- systemd units
