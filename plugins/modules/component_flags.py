@@ -60,8 +60,9 @@ options:
       - A C(null) value removes the flag (every occurrence of it).
       - In environment files and systemd units a value cannot contain whitespace, quotes or
         backslashes.
+      - With no flags the module only reads the file and returns its flags in RV(flags).
     type: dict
-    required: true
+    default: {}
   container:
     description:
       - Manifests only. The name of the container whose command line to edit.
@@ -142,6 +143,11 @@ EXAMPLES = r"""
       service-cluster-ip-range: 10.32.0.0/24,fd00:10:32::/108
       allow-privileged: true
   register: apiserver_unit
+
+- name: Read the kube-proxy flags of a hand-installed node (nothing changes)
+  dualstack.kubernetes.component_flags:
+    path: /etc/systemd/system/kube-proxy.service
+  register: kube_proxy_unit
 
 - name: Reload systemd and restart kube-apiserver after a unit change
   ansible.builtin.systemd_service:
@@ -254,7 +260,7 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
             path=dict(type="path", required=True),
-            flags=dict(type="dict", required=True),
+            flags=dict(type="dict", default={}),
             container=dict(type="str"),
             env_var=dict(type="str"),
             backup=dict(type="bool", default=False),

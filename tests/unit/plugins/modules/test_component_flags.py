@@ -367,6 +367,17 @@ def test_required_options(capsys):
     assert "path" in result["msg"]
 
 
+def test_without_flags_the_module_reads(capsys, place):
+    path = place("kube-apiserver.service", mode=0o644)
+    first = fingerprint(path)
+    result = run(capsys, path=str(path))
+    assert result["changed"] is False
+    assert result["flags"]["service-cluster-ip-range"] == "10.32.0.0/24"
+    assert result["flags"]["runtime-config"] == "api/all=true"
+    assert len(result["flags"]) == 21
+    assert fingerprint(path) == first
+
+
 def test_manifest_without_pyyaml_names_the_library(capsys, place, monkeypatch):
     from ansible_collections.dualstack.kubernetes.plugins.module_utils import component_flags as utils
 
