@@ -48,11 +48,15 @@ def test_init_config_is_single_stack_ipv4() -> None:
     assert "," not in cc["networking"]["podSubnet"]
 
 
-def test_init_config_ignores_only_listed_preflight_checks() -> None:
+def test_init_config_ignores_only_listed_preflight_checks(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     docs = _docs(cluster.kubeadm_init_config("v1.34.12", REFS))
-    assert docs["InitConfiguration"]["nodeRegistration"]["ignorePreflightErrors"] == \
-        list(cluster.IGNORED_PREFLIGHT)
-    assert all(cluster.IGNORED_PREFLIGHT.values())  # every entry says why
+    assert "ignorePreflightErrors" not in docs["InitConfiguration"]["nodeRegistration"]
+    monkeypatch.setattr(cluster, "IGNORED_PREFLIGHT", {"Swap": "why"})
+    docs = _docs(cluster.kubeadm_init_config("v1.34.12", REFS))
+    assert docs["InitConfiguration"]["nodeRegistration"]["ignorePreflightErrors"] == ["Swap"]
+    docs = _docs(cluster.kubeadm_join_config(net.node("w1"), "a.b", "sha256:00"))
+    assert docs["JoinConfiguration"]["nodeRegistration"]["ignorePreflightErrors"] == ["Swap"]
 
 
 def test_kubelet_and_proxy_settings_for_nspawn() -> None:
