@@ -191,6 +191,7 @@ from ansible.module_utils.common.text.converters import to_bytes, to_native, to_
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.component_flags import (
     HAS_YAML,
     ComponentFlagsError,
+    detect_format,
     normalize_changes,
     patch_text,
     secret_values,
@@ -257,6 +258,7 @@ def _write(module: AnsibleModule, path: str, text: str) -> None:
 
 
 def main() -> None:
+    """Set and remove the flags, write the file when they changed, report the result."""
     module = AnsibleModule(
         argument_spec=dict(
             path=dict(type="path", required=True),
@@ -267,22 +269,22 @@ def main() -> None:
         ),
         supports_check_mode=True,
     )
-    path = os.path.realpath(module.params["path"])
+    shown = module.params["path"]
+    path = os.path.realpath(shown)
     try:
         changes = normalize_changes(module.params["flags"])
     except ComponentFlagsError as err:
-        module.fail_json(msg="%s: %s" % (module.params["path"], err))
+        module.fail_json(msg="%s: %s" % (shown, err))
     for value in secret_values(changes):
         if value not in _UNMASKABLE:
             module.no_log_values.add(value)
 
-    shown = module.params["path"]
     text = _read(module, path, shown)
     try:
+        if detect_format(text) == "manifest" and not HAS_YAML:
+            module.fail_json(msg="%s: %s" % (shown, missing_required_lib("PyYAML")))
         result = patch_text(text, changes, module.params["container"], module.params["env_var"])
     except ComponentFlagsError as err:
-        if "PyYAML" in str(err) and not HAS_YAML:
-            module.fail_json(msg="%s: %s" % (shown, missing_required_lib("PyYAML")))
         module.fail_json(msg="%s: %s" % (shown, err))
 
     for value in result.secrets:
