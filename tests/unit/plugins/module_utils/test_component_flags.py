@@ -479,6 +479,17 @@ def test_env_removing_first_word_keeps_spacing():
     assert result.text == 'ARGS="  --b=2 "\n'
 
 
+def test_env_kind_style_line_with_an_empty_value():
+    text = (
+        'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///run/containerd/containerd.sock '
+        '--node-ip=172.18.0.2 --node-labels= --provider-id=kind://docker/kind/kind-control-plane"\n'
+    )
+    result = cf.patch_env_text(text, {"node-ip": "172.18.0.2,fc00:f853:ccd:e793::2"})
+    assert result.flags["node-labels"] == ""
+    assert result.text == text.replace("--node-ip=172.18.0.2 ", "--node-ip=172.18.0.2,fc00:f853:ccd:e793::2 ")
+    assert cf.patch_env_text(text, {"node-labels": ""}).changed is False
+
+
 def test_env_unchanged_returns_same_text():
     result = cf.patch_env_text(ENV, {"node-ip": "172.18.0.2"})
     assert result.text == ENV and not result.changed
