@@ -14,7 +14,7 @@ import timeit
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-import conftest  # noqa: E402,F401  (puts the checkout on sys.path as the collection)
+import conftest  # noqa: E402,F401  pylint: disable=unused-import,wrong-import-position
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils import cidrs  # noqa: E402
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.plan import conversion_plan  # noqa: E402
@@ -39,9 +39,9 @@ def main() -> None:
     if netaddr is not None:
         rows["netaddr.IPNetwork x100"] = median_us(lambda: [netaddr.IPNetwork(c).cidr for c in INPUTS])
     rows["dualstack_cidrs(pair) x100"] = median_us(
-        lambda: [cidrs.dualstack_cidrs("10.244.0.0/16, fd00:10:244::/56") for _ in range(100)])
+        lambda: [cidrs.dualstack_cidrs("10.244.0.0/16, fd00:10:244::/56") for dummy in range(100)])
     rows["node_cidr_mask_size x100"] = median_us(
-        lambda: [cidrs.node_cidr_mask_size("fd00:10:244::/56", nodes=300, max_pods=110) for _ in range(100)])
+        lambda: [cidrs.node_cidr_mask_size("fd00:10:244::/56", nodes=300, max_pods=110) for dummy in range(100)])
     nodes = {"node%d" % i: ["192.168.%d.%d" % (i // 250, i % 250 + 1), "fd00:77::%x" % (i + 1)] for i in range(500)}
     rows["conversion_plan 500 nodes"] = median_us(lambda: conversion_plan(
         "10.244.0.0/16,fd00:10:244::/56", "10.96.0.0/16,fd00:10:96::/112", "v1.34.12", nodes,
