@@ -9,6 +9,7 @@ and containerd with the CRI plugin.  The cluster is single-stack IPv4.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -437,3 +438,22 @@ def wait_all_ready(timeout: float = 180) -> float:
         return names <= set(state) and all(state[n] for n in names)
 
     return wait_for("all nodes Ready", ready, timeout, 2)
+
+
+def wait_coredns(timeout: float = 180) -> None:
+    """Wait for the CoreDNS Deployment to be available, when kubeadm deployed it.
+
+    Its first API connections can race kube-proxy's first sync and take one
+    client-go dial timeout (~30 s) to recover.
+    """
+    found = kubectl("-n", "kube-system", "get", "deployment", "coredns", "--ignore-not-found",
+                    "-o", "name", timeout=30).strip()
+    if found:
+        # Connections to the kubernetes ClusterIP opened before kube-proxy's
+        # first sync sit in conntrack un-DNATed; drop them so the client's
+        # next SYN retransmission goes through the Service rules.
+        service_ip = str(ipaddress.ip_network(SERVICE_SUBNET)[1])
+        for n in net.NODES:
+            nodes.node_run(n, ["conntrack", "-D", "-d", service_ip], check=False, timeout=30)
+        kubectl("-n", "kube-system", "rollout", "status", "deployment/coredns",
+                f"--timeout={int(timeout)}s", timeout=timeout + 30)

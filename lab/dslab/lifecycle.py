@@ -162,7 +162,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
 
     def runtime(n: Node) -> None:
         cluster.start_runtime(n)
-        cluster.import_images(n, tarballs, log_fn)
+        cluster.import_images(n, cluster.images_for(n, tarballs, refs), log_fn)
 
     parallel(runtime, list(net.NODES))
     cp = net.control_plane()
@@ -170,8 +170,9 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
                        cluster.kubeadm_init_config(version, refs), 0o600)
     expected = nodes.node_run(cp, ["kubeadm", "config", "images", "list", "--config",
                                    "/etc/kubernetes/dslab-kubeadm.yaml"]).stdout.split()
-    for n in net.NODES:
-        cluster.alias_images(n, refs, expected, log_fn)
+    if not set(expected) <= cluster.node_images(cp):
+        for n in net.NODES:
+            cluster.alias_images(n, refs, expected, log_fn)
     mark("runtime+images")
     coredns = cluster.ref_for(refs, "coredns")
     cluster.kubeadm_init(version, refs, coredns is not None and coredns in tarballs, log_fn)
@@ -185,6 +186,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     mark("kubeadm-join")
     cluster.wait_all_ready()
     podnet.wait_routes()
+    cluster.wait_coredns()
     for n in net.NODES:
         wait_for(f"{n.name} ssh", lambda n=n: nodes.ssh_ok(n), 60, 1)
     mark("ready")
