@@ -10,7 +10,10 @@ assembled by this module from local files with :mod:`tarfile`, :mod:`json` and :
 * ``registry.k8s.io/coredns/coredns`` (``/coredns``) when CoreDNS was built;
 * ``registry.k8s.io/pause`` from ``lab/images/pause.c`` compiled with ``gcc -static``;
 * ``dualstack.lab/testbox:1``, Debian's static busybox with every applet linked, serving HTTP
-  on port 8080 by default.
+  on port 8080 by default (``/www``; ``/cgi-bin/whoami`` answers the pod's hostname and the
+  client's address).  Its entrypoint ``/init`` is the pause program in init mode: it runs the
+  command (``Cmd``, i.e. a pod's ``args``) as its child and passes SIGTERM on, so pods stop at
+  once; a pod that sets ``command`` replaces it, and a shell as PID 1 then ignores SIGTERM.
 
 Format: the ``docker save`` layout (``manifest.json`` with ``RepoTags``, the config and the
 uncompressed layers stored as ``blobs/sha256/<hex>``), which ``ctr -n k8s.io images import``
@@ -382,10 +385,16 @@ echo "client: $REMOTE_ADDR"
 """
 
 
-def testbox_layer(busybox: Path, applets: Iterable[str]) -> Layer:
-    """Return the testbox layer: /bin/busybox, one link per applet, an httpd document root."""
+def testbox_layer(busybox: Path, applets: Iterable[str], init: Path | None = None) -> Layer:
+    """Return the testbox layer: /bin/busybox, one link per applet, an httpd document root.
+
+    ``init`` (the lab's pause program, which runs a given command as a minimal init) goes to
+    ``/init``, the image's entrypoint, so the default command stops promptly on SIGTERM.
+    """
     layer = Layer()
     layer.add_file("/bin/busybox", busybox, 0o755)
+    if init is not None:
+        layer.add_file("/init", init, 0o755)
     for applet in applets:
         layer.add_symlink(f"/bin/{applet}", "busybox")
     layer.add_bytes("/www/index.html", TESTBOX_INDEX)
@@ -429,10 +438,23 @@ def image_spec(role: str, ref: str, bin_dir: Path, pause_bin: Path) -> ImageSpec
         return ImageSpec(ref, [binary_layer({"/pause": pause_bin})], entrypoint=["/pause"],
                          env=["PATH=/"], user="65535:65535")
     if role == "testbox":
-        return ImageSpec(ref, [base, testbox_layer(Path(BUSYBOX), busybox_applets())],
+        return ImageSpec(ref, [base, testbox_layer(Path(BUSYBOX), busybox_applets(), pause_bin)],
+                         entrypoint=["/init"],
                          cmd=["httpd", "-f", "-vv", "-p", "8080", "-h", "/www"],
                          env=["PATH=/bin"], exposed_ports=["8080/tcp"])
     raise ValueError(f"unknown image role {role!r}")
+
+
+def inputs_fingerprint(version: str, sources: Iterable[Path] | None = None) -> str:
+    """Return a digest of what the images are made from: this module, pause.c and the
+    binaries' build stamps.  When it changes, :func:`ensure_images` rebuilds every image."""
+    digest = hashlib.sha256(version.encode())
+    paths = list(sources) if sources is not None else [
+        Path(__file__), PAUSE_SOURCE, *sorted(build.version_dir(version).glob("stamps/*.json"))]
+    for path in paths:
+        digest.update(path.name.encode() + b"\0")
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    return digest.hexdigest()
 
 
 def images_dir(version: str) -> Path:
@@ -443,12 +465,23 @@ def images_dir(version: str) -> Path:
 def ensure_images(version: str | None = None, *, log: Log = print) -> dict[str, Path]:
     """Return image reference -> docker-archive tarball for every lab image of ``version``.
 
-    Builds the binaries first if needed (:func:`dslab.build.ensure_binaries`); tarballs that
-    already exist are kept.  Import one with ``ctr -n k8s.io images import <tar>``.
+    Builds the binaries first if needed (:func:`dslab.build.ensure_binaries`).  Tarballs that
+    already exist are kept while :func:`inputs_fingerprint` is unchanged; otherwise they are
+    all rebuilt.  Import one with ``ctr -n k8s.io images import <tar>``.
     """
     version = version or build.DEFAULT_VERSION
     bins = build.ensure_binaries(version, log=log)
     out_dir = images_dir(version)
+    fingerprint = inputs_fingerprint(version)
+    stamp = out_dir / "inputs.sha256"
+    if not stamp.exists() or stamp.read_text().strip() != fingerprint:
+        if list(out_dir.glob("*.tar")):
+            log("image inputs changed: rebuilding the images")
+        for old in out_dir.glob("*.tar"):
+            old.unlink()
+        (out_dir / "work" / "pause").unlink(missing_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(fingerprint + "\n")
     pause_bin = out_dir / "work" / "pause"
     if not pause_bin.exists():
         for tool in ("gcc",):

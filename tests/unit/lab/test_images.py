@@ -159,8 +159,11 @@ def test_add_host_path_recreates_symlinks(tmp_path):
 def test_testbox_layer(tmp_path):
     busybox = tmp_path / "busybox"
     busybox.write_bytes(b"bb")
-    layer = images.testbox_layer(busybox, ["sh", "httpd", "wget", "nc", "ping", "ping6"])
+    init = tmp_path / "pause"
+    init.write_bytes(b"init")
+    layer = images.testbox_layer(busybox, ["sh", "httpd", "wget", "nc", "ping", "ping6"], init)
     assert layer.entries["/bin/busybox"].mode == 0o755
+    assert layer.entries["/init"].source == init and layer.entries["/init"].mode == 0o755
     for applet in ("sh", "httpd", "wget", "nc", "ping", "ping6"):
         assert layer.entries[f"/bin/{applet}"].target == "busybox"
     assert layer.entries["/www/cgi-bin/whoami"].mode == 0o755
@@ -220,6 +223,24 @@ def test_pause_compiles_statically_and_exits_on_sigterm(tmp_path):
     assert proc.wait(timeout=5) == 0
 
 
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="no gcc")
+def test_pause_as_init_runs_command_forwards_signals_and_returns_status(tmp_path):
+    binary = str(images.compile_pause(tmp_path / "pause"))
+    assert subprocess.run([binary, "sh", "-c", "exit 7"]).returncode == 7
+    assert subprocess.run([binary, "/nonexistent"], stderr=subprocess.DEVNULL).returncode == 127
+    marker = tmp_path / "got-term"
+    proc = subprocess.Popen([binary, "sh", "-c",
+                             f"trap 'touch {marker}; exit 3' TERM; while :; do sleep 0.05; done"])
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=5) == 3
+    assert marker.exists()
+    proc = subprocess.Popen([binary, "sleep", "30"])
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=5) == 128 + signal.SIGTERM
+
+
 @pytest.mark.skipif(shutil.which("gcc") is None or shutil.which("unshare") is None
                     or os.geteuid() != 0, reason="needs gcc, unshare and root")
 def test_pause_reaps_orphans_as_pid_1(tmp_path):
@@ -250,3 +271,14 @@ def test_pause_reaps_orphans_as_pid_1(tmp_path):
         else:
             ns.kill()
         assert ns.wait(timeout=5) == 0
+
+
+def test_inputs_fingerprint_changes_with_inputs(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_text("one")
+    b.write_text("two")
+    first = images.inputs_fingerprint("v1.34.12", [a, b])
+    assert images.inputs_fingerprint("v1.34.12", [a, b]) == first
+    assert images.inputs_fingerprint("v1.34.13", [a, b]) != first
+    b.write_text("three")
+    assert images.inputs_fingerprint("v1.34.12", [a, b]) != first
