@@ -361,6 +361,24 @@ def has_joined(n: Node) -> bool:
     return (nodes.node_rootfs(n) / "etc/kubernetes/kubelet.conf").exists()
 
 
+def reset_partial(n: Node, log_fn: Log = log) -> bool:
+    """Undo a failed earlier ``kubeadm init``/``join`` on ``n`` (``kubeadm reset -f``).
+
+    Returns True when something was reset.  A node counts as partial when it
+    has kubeadm's files but no usable kubeconfig for its kubelet.
+    """
+    root = nodes.node_rootfs(n)
+    leftovers = [p for p in ("etc/kubernetes/pki/ca.crt", "var/lib/kubelet/config.yaml",
+                             "etc/kubernetes/manifests/kube-apiserver.yaml")
+                 if (root / p).exists()]
+    if not leftovers:
+        return False
+    log_fn(f"{n.name}: earlier kubeadm run left {', '.join(leftovers)}; kubeadm reset -f")
+    nodes.node_run(n, ["kubeadm", "reset", "-f", "--cri-socket", CRI_SOCKET], check=False,
+                   timeout=300)
+    return True
+
+
 def kubeadm_init(version: str, refs: dict[str, str], with_coredns: bool,
                  log_fn: Log = log) -> None:
     """Run ``kubeadm init`` on cp1 unless it already ran."""
@@ -369,6 +387,7 @@ def kubeadm_init(version: str, refs: dict[str, str], with_coredns: bool,
     write_file(cfg, kubeadm_init_config(version, refs), 0o600)
     if is_initialised():
         return
+    reset_partial(cp, log_fn)
     argv = ["kubeadm", "init", "--config", "/etc/kubernetes/dslab-kubeadm.yaml", "--v=1"]
     if not with_coredns:
         argv.append("--skip-phases=addon/coredns")
@@ -404,6 +423,9 @@ def kubeadm_join(n: Node, log_fn: Log = log) -> None:
     """Run ``kubeadm join`` on a worker unless it already joined."""
     if has_joined(n):
         return
+    if reset_partial(n, log_fn):
+        # kubeadm join refuses a name that a Ready Node already has.
+        kubectl("delete", "node", n.name, "--ignore-not-found", "--wait=true", timeout=120)
     cp = net.control_plane()
     out = nodes.node_run(cp, ["kubeadm", "token", "create", "--print-join-command",
                               "--ttl", "1h"]).stdout
