@@ -20,12 +20,15 @@ cache (never in the repository), which requires the upstream module at the pinne
   carries one ``replace`` per staging module, read from that ``go.mod``, pointing at the
   published staging release ``v0.<minor>.<patch>``.
 * ``pkg/generated/openapi/zz_generated.openapi.go`` (needed by kube-apiserver) is absent from
-  older published modules.  When it is missing, :func:`ensure_openapi` runs ``openapi-gen`` from
-  ``k8s.io/kube-openapi`` at the version kubernetes' ``go.mod`` pins, over every package of the
-  kubernetes and staging modules that carries a ``+k8s:openapi-gen=`` tag, and adds the result
-  to the read-only module cache with ``go build -overlay`` (a JSON file mapping the missing
-  path to the generated file).  The overlay avoids copying the ~100 MB module source to a
-  writable place.  Releases that ship the file (v1.34.12 does) build without an overlay.
+  older published modules (every 1.34 patch release ships it).  When it is missing,
+  :func:`ensure_openapi` runs ``openapi-gen`` from ``k8s.io/kube-openapi`` at the version
+  kubernetes' ``go.mod`` pins, over every package of the kubernetes and staging modules that
+  carries a ``+k8s:openapi-gen=`` tag (upstream's rule from ``hack/update-codegen.sh``).  The
+  module cache is read-only and ``go build -overlay`` refuses files beneath GOMODCACHE, so the
+  module source (~110 MB) is copied to ``work/kubernetes/src``, the generated file is added
+  there, and the wrapper gains ``replace k8s.io/kubernetes => ./src``.  For v1.34.12 the
+  generator's output was checked to be identical (past the license header) to the shipped
+  file; ``DUALSTACK_LAB_GENERATE_OPENAPI=1`` forces this path.
 * etcd (``go.etcd.io/etcd/server/v3`` and ``.../etcdctl/v3``) gets the same treatment: its
   ``go.mod`` replaces its sibling modules with ``../api`` etc., so the wrapper pins them to the
   same release.  The etcd and CoreDNS versions are those kubeadm of the pinned release expects,
@@ -41,7 +44,7 @@ Cache layout (root: ``~/.cache/dualstack-lab`` or ``$DUALSTACK_LAB_CACHE``)::
     gocache/               GOCACHE (shared; about 2-3 GB after a build)
     <version>/bin/         the executables
     <version>/stamps/      <product>.json, written only after a product built completely
-    <version>/work/        wrapper modules, build logs, the openapi overlay
+    <version>/work/        wrapper modules, build logs, generated openapi (and source copy)
 """
 
 from __future__ import annotations
@@ -227,11 +230,17 @@ def wrapper_gomod(
     return "\n".join(out)
 
 
-def kube_wrapper_gomod(k8s_gomod: str, version: str) -> str:
-    """Render the wrapper go.mod requiring k8s.io/kubernetes at ``version`` with staging replaces."""
+def kube_wrapper_gomod(k8s_gomod: str, version: str, source_dir: str | None = None) -> str:
+    """Render the wrapper go.mod requiring k8s.io/kubernetes at ``version`` with staging replaces.
+
+    ``source_dir`` (relative to the wrapper) replaces the kubernetes module itself with a
+    writable copy of its source, used when the openapi definitions had to be generated.
+    """
     replaces = sibling_replaces(k8s_gomod, "./staging/", staging_version(version))
     if not replaces:
         raise ValueError("kubernetes go.mod lists no staging replaces")
+    if source_dir is not None:
+        replaces[K8S_MODULE] = source_dir
     return wrapper_gomod(
         "dslab.local/build/kubernetes",
         parse_go_directive(k8s_gomod),
@@ -239,6 +248,14 @@ def kube_wrapper_gomod(k8s_gomod: str, version: str) -> str:
         replaces,
         parse_godebug(k8s_gomod),
     )
+
+
+def required_staging_modules(k8s_gomod: str) -> list[str]:
+    """Return the staging modules kubernetes both replaces and requires (the ones it builds
+    with; ``k8s.io/sample-controller`` and ``k8s.io/sample-cli-plugin`` are only replaced, and
+    some releases of them are missing from the proxy)."""
+    requires = parse_requires(k8s_gomod)
+    return sorted(m for m in sibling_replaces(k8s_gomod, "./staging/", "x") if m in requires)
 
 
 def kubeadm_component_versions(constants_go: str) -> dict[str, str]:
@@ -304,12 +321,9 @@ def go_output_name(pkg: str) -> str:
     return parts[-1]
 
 
-def go_build_args(commands: Iterable[tuple[str, str]], out_dir: Path, ldflags: str,
-                  overlay: Path | None = None) -> list[str]:
+def go_build_args(commands: Iterable[tuple[str, str]], out_dir: Path, ldflags: str) -> list[str]:
     """Return the arguments of one ``go build`` producing every command into ``out_dir``."""
     args = ["build", "-trimpath", "-tags", BUILD_TAGS, "-ldflags", ldflags]
-    if overlay is not None:
-        args.append(f"-overlay={overlay}")
     args += ["-o", str(out_dir) + os.sep]
     args += [pkg for pkg, _ in commands]
     return args
@@ -342,11 +356,29 @@ def download_module(path: str, version: str, root: Path, cwd: Path) -> dict:
     cwd.mkdir(parents=True, exist_ok=True)
     if not (cwd / "go.mod").exists():
         (cwd / "go.mod").write_text("module dslab.local/download\n\ngo 1.22\n")
-    out = run_go(["mod", "download", "-json", f"{path}@{version}"], cwd, root)
-    info = json.loads(out)
-    if info.get("Error"):
-        raise RuntimeError(f"cannot download {path}@{version}: {info['Error']}")
+    proc = subprocess.run([find_go(), "mod", "download", "-json", f"{path}@{version}"], cwd=cwd,
+                          env=go_env(root), capture_output=True, text=True)
+    try:
+        info = json.loads(proc.stdout)
+    except ValueError:
+        info = {"Error": proc.stderr.strip() or f"exit status {proc.returncode}"}
+    if info.get("Error") or proc.returncode != 0:
+        raise RuntimeError(f"cannot download {path}@{version}: {info.get('Error')}")
     return info
+
+
+def parse_requires(gomod: str) -> dict[str, str]:
+    """Return the ``require`` directives of a go.mod text as path -> version."""
+    lines: list[str] = []
+    for block in re.findall(r"^require\s*\(\n(.*?)^\)", gomod, re.M | re.S):
+        lines.extend(block.splitlines())
+    lines.extend(re.findall(r"^require\s+([^(\s].*)$", gomod, re.M))
+    result: dict[str, str] = {}
+    for line in lines:
+        fields = line.split("//")[0].split()
+        if len(fields) == 2:
+            result[fields[0]] = fields[1]
+    return result
 
 
 def module_origin(download: Mapping) -> tuple[str, str]:
@@ -400,32 +432,58 @@ def openapi_packages(k8s_dir: Path, staging: Mapping[str, Path]) -> list[str]:
 
 
 def ensure_openapi(work: Path, k8s_dir: Path, staging_mods: Iterable[str], version: str,
-                   kube_openapi_version: str, root: Path, log: Log) -> Path | None:
-    """Make sure the kubernetes openapi definitions exist; return an overlay file or None.
+                   root: Path, log: Log) -> Path | None:
+    """Make sure the kubernetes openapi definitions exist; return a source copy dir or None.
 
-    When the published module ships ``zz_generated.openapi.go`` nothing is done.  Otherwise
-    openapi-gen is built and run over the tagged packages, writing into ``work/openapi``, and an
-    overlay JSON mapping the module-cache path to that file is returned for ``go build``.
+    When the published module ships ``zz_generated.openapi.go`` (and generation is not forced
+    with ``DUALSTACK_LAB_GENERATE_OPENAPI=1``) nothing is done and None is returned.  Otherwise
+    the definitions are generated and a writable copy of the module source holding them is
+    returned, for the wrapper to replace ``k8s.io/kubernetes`` with.
     """
-    target = k8s_dir / OPENAPI_REL
-    if target.exists():
+    forced = os.environ.get("DUALSTACK_LAB_GENERATE_OPENAPI") == "1"
+    if (k8s_dir / OPENAPI_REL).exists() and not forced:
         log(f"openapi: {OPENAPI_REL} ships with {K8S_MODULE}@{version}; no generation needed")
         return None
-    return generate_openapi(work, k8s_dir, staging_mods, version, kube_openapi_version, root, log)
+    generated = generate_openapi(work, k8s_dir, staging_mods, version, root, log)
+    return writable_source(k8s_dir, work / "src", {OPENAPI_REL: generated}, log)
+
+
+def writable_source(module_dir: Path, dest: Path, extra: Mapping[str, Path], log: Log) -> Path:
+    """Copy a (read-only) module source tree to ``dest``, make it writable, add ``extra`` files
+    (relative path -> file to copy); return ``dest``."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    log(f"openapi: copying {module_dir.name} to {dest}")
+    shutil.copytree(module_dir, dest, symlinks=True)
+    for dirpath, _dirs, files in os.walk(dest):
+        os.chmod(dirpath, 0o755)
+        for name in files:
+            path = Path(dirpath) / name
+            if not path.is_symlink():
+                os.chmod(path, 0o644)
+    for rel, source in extra.items():
+        shutil.copyfile(source, dest / rel)
+    return dest
 
 
 def generate_openapi(work: Path, k8s_dir: Path, staging_mods: Iterable[str], version: str,
-                     kube_openapi_version: str, root: Path, log: Log) -> Path:
-    """Generate the kubernetes openapi definitions with openapi-gen; return the overlay file."""
+                     root: Path, log: Log) -> Path:
+    """Generate the kubernetes openapi definitions with openapi-gen; return the generated file.
+
+    Runs in the wrapper module ``work`` (so the kube-openapi version is the one kubernetes
+    pins), writing ``work/openapi/zz_generated.openapi.go``.
+    """
     out_dir = work / "openapi"
     out_dir.mkdir(parents=True, exist_ok=True)
     log_file = work / "openapi.log"
     tool = work / "tools" / "openapi-gen"
     if not tool.exists():
-        log(f"openapi: building openapi-gen from {KUBE_OPENAPI_MODULE}@{kube_openapi_version}")
+        log(f"openapi: building openapi-gen from {KUBE_OPENAPI_MODULE}")
         run_go(["build", "-o", str(tool), f"{KUBE_OPENAPI_MODULE}/cmd/openapi-gen"], work, root, log_file)
-    staging_dirs = {m: Path(download_module(m, staging_version(version), root, work / "dl")["Dir"])
-                    for m in staging_mods}
+    staging_dirs: dict[str, Path] = {}
+    for module in staging_mods:
+        staging_dirs[module] = Path(download_module(module, staging_version(version), root,
+                                                    work / "dl")["Dir"])
     pkgs = openapi_packages(k8s_dir, staging_dirs)
     log(f"openapi: generating definitions for {len(pkgs)} packages")
     header = out_dir / "boilerplate.go.txt"
@@ -438,10 +496,7 @@ def generate_openapi(work: Path, k8s_dir: Path, staging_mods: Iterable[str], ver
                               stderr=subprocess.STDOUT)
     if proc.returncode != 0:
         raise RuntimeError(f"openapi-gen failed, see {log_file}")
-    overlay = work / "openapi-overlay.json"
-    overlay.write_text(json.dumps({"Replace": {str(k8s_dir / OPENAPI_REL):
-                                               str(out_dir / "zz_generated.openapi.go")}}))
-    return overlay
+    return out_dir / "zz_generated.openapi.go"
 
 
 # --------------------------------------------------------------------------- products
@@ -484,7 +539,7 @@ def prepare_wrapper(work: Path, gomod: str) -> Path:
 
 
 def go_build(work: Path, commands: tuple[tuple[str, str], ...], ldflags: str, version: str,
-             root: Path, log: Log, overlay: Path | None = None) -> float:
+             root: Path, log: Log) -> float:
     """Run one ``go build`` of ``commands`` into the version's bin dir; return seconds taken."""
     bdir = bin_dir(version, root)
     bdir.mkdir(parents=True, exist_ok=True)
@@ -492,7 +547,7 @@ def go_build(work: Path, commands: tuple[tuple[str, str], ...], ldflags: str, ve
     names = ", ".join(name for _, name in commands)
     log(f"go build {names} (log: {log_file}) ...")
     start = time.monotonic()
-    run_go(go_build_args(commands, bdir, ldflags, overlay), work, root, log_file)
+    run_go(go_build_args(commands, bdir, ldflags), work, root, log_file)
     for pkg, name in commands:
         produced = bdir / go_output_name(pkg)
         if produced.name != name and produced.is_file():
@@ -512,16 +567,15 @@ def build_kubernetes(version: str, root: Path, log: Log) -> dict[str, str]:
     k8s_dir = Path(k8s["Dir"])
     k8s_gomod = Path(k8s["GoMod"]).read_text()
     prepare_wrapper(work, kube_wrapper_gomod(k8s_gomod, version))
-    staging = sorted(sibling_replaces(k8s_gomod, "./staging/", "x"))
-    openapi_ver = re.search(r"^\s*k8s\.io/kube-openapi\s+(\S+)", k8s_gomod, re.M)
-    overlay = ensure_openapi(work, k8s_dir, staging, version,
-                             openapi_ver.group(1) if openapi_ver else "latest", root, log)
+    source = ensure_openapi(work, k8s_dir, required_staging_modules(k8s_gomod), version, root, log)
+    if source is not None:
+        prepare_wrapper(work, kube_wrapper_gomod(k8s_gomod, version, "./" + source.name))
     commit, date = module_origin(k8s)
     took = go_build(work, KUBE_COMMANDS, kube_version_ldflags(version, commit, date), version,
-                    root, log, overlay)
+                    root, log)
     components = kubeadm_component_versions((k8s_dir / "cmd/kubeadm/app/constants/constants.go").read_text())
     write_stamp(version, "kubernetes", {"version": version, "commit": commit, "seconds": round(took),
-                                        "openapi_generated": overlay is not None,
+                                        "openapi_generated": source is not None,
                                         "components": components}, root)
     return components
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -87,6 +88,14 @@ def test_sibling_replaces_pins_local_siblings_and_drops_others():
     }
 
 
+def test_parse_requires_and_required_staging_modules():
+    assert build.parse_requires(K8S_GOMOD) == {
+        "github.com/spf13/cobra": "v1.9.1", "k8s.io/api": "v0.0.0",
+        "k8s.io/kube-openapi": "v0.0.0-20250710124328-f3f2b991d03b"}
+    assert build.parse_requires("module x\nrequire a/b v1.0.0 // indirect\n") == {"a/b": "v1.0.0"}
+    assert build.required_staging_modules(K8S_GOMOD) == ["k8s.io/api"]
+
+
 def test_go_directive_and_godebug():
     assert build.parse_go_directive(K8S_GOMOD) == "1.25.0"
     assert build.parse_go_directive(ETCD_GOMOD) == "1.24"
@@ -110,6 +119,13 @@ def test_kube_wrapper_gomod_has_a_replace_for_every_staging_module():
     # sorted, so the text is stable from run to run
     assert replace_lines == sorted(replace_lines)
     assert "./staging" not in text
+
+
+def test_kube_wrapper_gomod_with_source_copy_replaces_kubernetes_itself():
+    text = build.kube_wrapper_gomod(K8S_GOMOD, "v1.34.12", "./src")
+    assert "\tk8s.io/kubernetes => ./src" in text.splitlines()
+    assert "\tk8s.io/kubernetes v1.34.12" in text.splitlines()
+    assert len([line for line in text.splitlines() if "=>" in line]) == 32
 
 
 def test_kube_wrapper_gomod_rejects_gomod_without_staging():
@@ -152,9 +168,8 @@ def test_go_build_args_builds_all_seven_commands_in_one_invocation(tmp_path):
     assert args[out + 2:] == [f"k8s.io/kubernetes/cmd/{n}" for n in (
         "kubeadm", "kubelet", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
         "kube-proxy", "kubectl")]
-    with_overlay = build.go_build_args(build.ETCD_COMMANDS, tmp_path, "-s", tmp_path / "o.json")
-    assert f"-overlay={tmp_path / 'o.json'}" in with_overlay
-    assert with_overlay[-2:] == ["go.etcd.io/etcd/server/v3", "go.etcd.io/etcd/etcdctl/v3"]
+    etcd = build.go_build_args(build.ETCD_COMMANDS, tmp_path, "-s")
+    assert etcd[-2:] == ["go.etcd.io/etcd/server/v3", "go.etcd.io/etcd/etcdctl/v3"]
 
 
 def test_go_output_name_handles_major_version_suffix():
@@ -254,14 +269,33 @@ def test_openapi_packages_found_by_tag(tmp_path):
                     "k8s.io/kubernetes/test/e2e"]
 
 
-def test_ensure_openapi_uses_shipped_file(tmp_path):
+def test_ensure_openapi_uses_shipped_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("DUALSTACK_LAB_GENERATE_OPENAPI", raising=False)
     k8s = tmp_path / "k8s"
     _write(k8s / build.OPENAPI_REL, "package openapi\n")
     messages: list[str] = []
-    result = build.ensure_openapi(tmp_path / "work", k8s, [], "v1.34.12", "v0", tmp_path,
+    result = build.ensure_openapi(tmp_path / "work", k8s, [], "v1.34.12", tmp_path,
                                   messages.append)
     assert result is None
     assert "ships with" in messages[0]
+
+
+def test_ensure_openapi_generates_into_a_writable_copy(tmp_path, monkeypatch):
+    k8s = tmp_path / "k8s"
+    _write(k8s / "go.mod", "module k8s.io/kubernetes\n")
+    _write(k8s / "pkg/generated/openapi/doc.go", "package openapi\n")
+    for path in (k8s / "go.mod", k8s / "pkg/generated/openapi/doc.go"):
+        path.chmod(0o444)
+    generated = tmp_path / "gen.go"
+    generated.write_text("package openapi // generated\n")
+    monkeypatch.setattr(build, "generate_openapi", lambda *a: generated)
+    work = tmp_path / "work"
+    src = build.ensure_openapi(work, k8s, ["k8s.io/api"], "v1.34.12", tmp_path, lambda _m: None)
+    assert src == work / "src"
+    assert (src / build.OPENAPI_REL).read_text() == "package openapi // generated\n"
+    assert (src / "go.mod").read_text() == "module k8s.io/kubernetes\n"
+    assert (src / "go.mod").stat().st_mode & 0o200
+    assert not (k8s / build.OPENAPI_REL).exists()  # the module cache is left alone
 
 
 def test_ensure_binaries_skips_built_products(monkeypatch, tmp_path):
