@@ -208,3 +208,39 @@ def test_volatile_and_lab_link_sysctls_are_skipped() -> None:
     assert lifecycle._skip_sysctl(f"net/ipv6/conf/{net.BRIDGE}/forwarding")
     assert not lifecycle._skip_sysctl("vm/overcommit_memory")
     assert not lifecycle._skip_sysctl("kernel/panic_on_oops")
+
+
+def test_cli_yaml_inventory_round_trips(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    yaml = pytest.importorskip("yaml")
+    from dslab import __main__ as cli
+
+    monkeypatch.setenv("DUALSTACK_LAB_RUN", str(tmp_path))
+    inv = lifecycle.inventory()
+    assert yaml.safe_load(cli._yaml(inv)) == inv
+
+
+def test_molecule_instances(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DUALSTACK_LAB_RUN", str(tmp_path))
+    inst = lifecycle.molecule_instances()
+    assert [i["instance"] for i in inst] == ["dslab-cp1", "dslab-w1", "dslab-w2"]
+    assert {i["user"] for i in inst} == {"root"}
+    assert inst[2]["address"] == "192.168.77.22"
+    assert inst[0]["identity_file"] == str(tmp_path / "ssh" / "id_ed25519")
+
+
+def test_podnet_rbac_reads_nodes_only() -> None:
+    yaml = pytest.importorskip("yaml")
+    from dslab import podnet
+
+    docs = {d["kind"]: d for d in yaml.safe_load_all(podnet.RBAC)}
+    assert docs["ClusterRole"]["rules"] == [
+        {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch"]}]
+    assert docs["ClusterRoleBinding"]["subjects"][0]["name"] == "dslab-podnet"
+    assert docs["Secret"]["type"] == "kubernetes.io/service-account-token"
+
+
+def test_workers_get_only_the_images_they_run() -> None:
+    tars = {ref: Path(f"/x/{i}.tar") for i, ref in enumerate(REFS.values())}
+    worker = cluster.images_for(net.node("w1"), tars, REFS)
+    assert set(worker) == {REFS["pause"], REFS["kube-proxy"], REFS["coredns"], REFS["testbox"]}
+    assert cluster.images_for(net.node("cp1"), tars, REFS) == tars
