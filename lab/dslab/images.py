@@ -20,6 +20,9 @@ uncompressed layers stored as ``blobs/sha256/<hex>``), which ``ctr -n k8s.io ima
 of containerd 1.6 imports under the tagged name.  Layers are written with sorted members,
 mtime 0 and root ownership, so a rebuild from the same inputs gives the same digests.
 
+The kube-proxy image also carries ``nft`` (Debian's nftables), which kube-proxy's nftables mode
+needs and which its iptables mode uses, when present, to clean up nftables-mode leftovers.
+
 iptables backend in the kube-proxy image: ``iptables``, ``ip6tables`` and their ``-save`` /
 ``-restore`` commands are links to ``xtables-nft-multi``, i.e. the nf_tables backend that
 Debian 12 (the nodes' rootfs) selects by default.  kube-proxy (iptables mode) runs those
@@ -35,7 +38,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import tarfile
 from dataclasses import dataclass, field
@@ -60,9 +62,18 @@ BASE_ENV_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 IPTABLES_COMMANDS = ("iptables", "iptables-save", "iptables-restore",
                      "ip6tables", "ip6tables-save", "ip6tables-restore")
 HOST_IPTABLES_FILES = ("/usr/sbin/xtables-nft-multi", "/usr/sbin/xtables-legacy-multi",
-                       "/usr/sbin/conntrack")
+                       "/usr/sbin/conntrack", "/usr/sbin/nft")
 XTABLES_DIR = "/usr/lib/x86_64-linux-gnu/xtables"
 BUSYBOX = "/bin/busybox"
+#: Host files the images are made from, and the Debian packages that provide them.
+HOST_REQUIREMENTS = {
+    "/usr/sbin/xtables-nft-multi": "iptables",
+    "/usr/sbin/conntrack": "conntrack",
+    "/usr/sbin/nft": "nftables",
+    BUSYBOX: "busybox-static",
+    "/usr/bin/gcc": "gcc",
+    "/usr/lib/x86_64-linux-gnu/libc.a": "libc6-dev",
+}
 FIXED_CREATED = "1970-01-01T00:00:00Z"
 
 
@@ -457,6 +468,14 @@ def inputs_fingerprint(version: str, sources: Iterable[Path] | None = None) -> s
     return digest.hexdigest()
 
 
+def check_host(requirements: Mapping[str, str] = HOST_REQUIREMENTS) -> None:
+    """Raise RuntimeError naming the apt packages to install when host files are missing."""
+    missing = sorted({pkg for path, pkg in requirements.items() if not Path(path).exists()})
+    if missing:
+        raise RuntimeError("building the lab images needs Debian packages: "
+                           f"apt-get install -y {' '.join(missing)}")
+
+
 def images_dir(version: str) -> Path:
     """Return ``<cache>/<version>/images``."""
     return build.version_dir(version) / "images"
@@ -483,12 +502,11 @@ def ensure_images(version: str | None = None, *, log: Log = print) -> dict[str, 
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp.write_text(fingerprint + "\n")
     pause_bin = out_dir / "work" / "pause"
-    if not pause_bin.exists():
-        for tool in ("gcc",):
-            if shutil.which(tool) is None:
-                raise RuntimeError(f"{tool} is needed to build the pause image")
-        compile_pause(pause_bin)
     refs = image_refs(version)
+    if any(not (out_dir / tarball_name(ref)).exists() for ref in refs.values()):
+        check_host()
+    if not pause_bin.exists():
+        compile_pause(pause_bin)
     result: dict[str, Path] = {}
     for role in ROLES:
         dest = out_dir / tarball_name(refs[role])

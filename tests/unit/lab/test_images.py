@@ -204,6 +204,8 @@ def test_iptables_layer_uses_nft_backend_and_carries_libraries():
     assert any(p.endswith("/ld-linux-x86-64.so.2") and e.kind == "file" for p, e in entries.items())
     assert any(p.endswith("/xtables/libxt_conntrack.so") for p in entries)
     assert any(p.endswith("/libnftnl.so.11") for p in entries)
+    assert entries["/usr/sbin/nft"].kind == "file"
+    assert any(p.endswith("/libnftables.so.1") for p in entries)
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="no gcc")
@@ -282,3 +284,12 @@ def test_inputs_fingerprint_changes_with_inputs(tmp_path):
     assert images.inputs_fingerprint("v1.34.13", [a, b]) != first
     b.write_text("three")
     assert images.inputs_fingerprint("v1.34.12", [a, b]) != first
+
+
+def test_check_host_names_missing_packages(tmp_path):
+    present = tmp_path / "present"
+    present.write_text("x")
+    images.check_host({str(present): "iptables"})
+    with pytest.raises(RuntimeError, match="apt-get install -y conntrack nftables"):
+        images.check_host({str(present): "iptables", str(tmp_path / "a"): "nftables",
+                           str(tmp_path / "b"): "conntrack", str(tmp_path / "c"): "nftables"})
