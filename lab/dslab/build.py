@@ -56,7 +56,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 Log = Callable[[str], None]
 
@@ -351,13 +351,14 @@ def run_go(args: list[str], cwd: Path, root: Path, log_file: Path | None = None)
     return ""
 
 
-def download_module(path: str, version: str, root: Path, cwd: Path) -> dict:
+def download_module(path: str, version: str, root: Path, cwd: Path) -> dict[str, Any]:
     """``go mod download -json path@version``; return its JSON (Dir, GoMod, Info, ...)."""
     cwd.mkdir(parents=True, exist_ok=True)
     if not (cwd / "go.mod").exists():
         (cwd / "go.mod").write_text("module dslab.local/download\n\ngo 1.22\n")
     proc = subprocess.run([find_go(), "mod", "download", "-json", f"{path}@{version}"], cwd=cwd,
                           env=go_env(root), capture_output=True, text=True)
+    info: dict[str, Any]
     try:
         info = json.loads(proc.stdout)
     except ValueError:
@@ -381,7 +382,7 @@ def parse_requires(gomod: str) -> dict[str, str]:
     return result
 
 
-def module_origin(download: Mapping) -> tuple[str, str]:
+def module_origin(download: Mapping[str, Any]) -> tuple[str, str]:
     """Return (commit hash, commit time) of a downloaded module, from its .info file."""
     info = json.loads(Path(download["Info"]).read_text())
     commit = (info.get("Origin") or {}).get("Hash") or ZERO_COMMIT
@@ -513,7 +514,7 @@ def is_built(version: str, product: str, names: Iterable[str], root: Path | None
     return stamp_path(version, product, root).exists() and all((bdir / n).is_file() for n in names)
 
 
-def write_stamp(version: str, product: str, data: Mapping, root: Path | None = None) -> None:
+def write_stamp(version: str, product: str, data: Mapping[str, Any], root: Path | None = None) -> None:
     """Record a completed build of ``product`` (written last, atomically)."""
     path = stamp_path(version, product, root)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -586,7 +587,7 @@ def kube_components(version: str, root: Path) -> dict[str, str]:
     if stamp.exists():
         comps = json.loads(stamp.read_text()).get("components")
         if comps:
-            return comps
+            return {str(k): str(v) for k, v in comps.items()}
     k8s = download_module(K8S_MODULE, version, root, version_dir(version, root) / "work" / "dl")
     return kubeadm_component_versions((Path(k8s["Dir"]) / "cmd/kubeadm/app/constants/constants.go").read_text())
 

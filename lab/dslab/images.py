@@ -42,7 +42,7 @@ import subprocess
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from dslab import build
 
@@ -249,9 +249,9 @@ class ImageSpec:
     exposed_ports: list[str] = field(default_factory=list)
 
 
-def image_config(spec: ImageSpec, diff_ids: list[str]) -> dict:
+def image_config(spec: ImageSpec, diff_ids: list[str]) -> dict[str, Any]:
     """Return the image configuration JSON (amd64/linux) for ``spec`` with its layers' diff ids."""
-    config: dict = {"Env": list(spec.env), "WorkingDir": spec.workdir}
+    config: dict[str, Any] = {"Env": list(spec.env), "WorkingDir": spec.workdir}
     if spec.entrypoint is not None:
         config["Entrypoint"] = list(spec.entrypoint)
     if spec.cmd is not None:
