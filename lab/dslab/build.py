@@ -325,7 +325,7 @@ def go_build_args(commands: Iterable[tuple[str, str]], out_dir: Path, ldflags: s
     """Return the arguments of one ``go build`` producing every command into ``out_dir``."""
     args = ["build", "-trimpath", "-tags", BUILD_TAGS, "-ldflags", ldflags]
     args += ["-o", str(out_dir) + os.sep]
-    args += [pkg for pkg, _ in commands]
+    args += [pkg for pkg, _name in commands]
     return args
 
 
@@ -337,14 +337,15 @@ def run_go(args: list[str], cwd: Path, root: Path, log_file: Path | None = None)
     cmd = [find_go(), *args]
     env = go_env(root)
     if log_file is None:
-        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd[:3])} ... failed:\n{proc.stderr[-4000:]}")
         return proc.stdout
     with log_file.open("a") as fh:
         fh.write(f"$ {' '.join(cmd)}\n")
         fh.flush()
-        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT, text=True,
+                              check=False)
     if proc.returncode != 0:
         tail = log_file.read_text()[-4000:]
         raise RuntimeError(f"go {args[0]} failed (log: {log_file}):\n{tail}")
@@ -357,7 +358,7 @@ def download_module(path: str, version: str, root: Path, cwd: Path) -> dict[str,
     if not (cwd / "go.mod").exists():
         (cwd / "go.mod").write_text("module dslab.local/download\n\ngo 1.22\n")
     proc = subprocess.run([find_go(), "mod", "download", "-json", f"{path}@{version}"], cwd=cwd,
-                          env=go_env(root), capture_output=True, text=True)
+                          env=go_env(root), capture_output=True, text=True, check=False)
     info: dict[str, Any]
     try:
         info = json.loads(proc.stdout)
@@ -456,7 +457,7 @@ def writable_source(module_dir: Path, dest: Path, extra: Mapping[str, Path], log
         shutil.rmtree(dest)
     log(f"openapi: copying {module_dir.name} to {dest}")
     shutil.copytree(module_dir, dest, symlinks=True)
-    for dirpath, _dirs, files in os.walk(dest):
+    for dirpath, _subdirs, files in os.walk(dest):
         os.chmod(dirpath, 0o755)
         for name in files:
             path = Path(dirpath) / name
@@ -494,7 +495,7 @@ def generate_openapi(work: Path, k8s_dir: Path, staging_mods: Iterable[str], ver
             "--report-filename", str(out_dir / "api_violations.report"), *pkgs]
     with log_file.open("a") as fh:
         proc = subprocess.run([str(tool), *args], cwd=work, env=go_env(root), stdout=fh,
-                              stderr=subprocess.STDOUT)
+                              stderr=subprocess.STDOUT, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"openapi-gen failed, see {log_file}")
     return out_dir / "zz_generated.openapi.go"
@@ -545,7 +546,7 @@ def go_build(work: Path, commands: tuple[tuple[str, str], ...], ldflags: str, ve
     bdir = bin_dir(version, root)
     bdir.mkdir(parents=True, exist_ok=True)
     log_file = work / "build.log"
-    names = ", ".join(name for _, name in commands)
+    names = ", ".join(name for _pkg, name in commands)
     log(f"go build {names} (log: {log_file}) ...")
     start = time.monotonic()
     run_go(go_build_args(commands, bdir, ldflags), work, root, log_file)
@@ -601,7 +602,7 @@ def build_etcd(version: str, etcd_version: str, root: Path, log: Log) -> None:
     gomod = wrapper_gomod("dslab.local/build/etcd", parse_go_directive(Path(server["GoMod"]).read_text()),
                           {ETCD_SERVER_MODULE: etcd_version, ETCDCTL_MODULE: etcd_version}, replaces)
     prepare_wrapper(work, gomod)
-    commit, _ = module_origin(server)
+    commit = module_origin(server)[0]
     sha = commit[:8] if commit != ZERO_COMMIT else etcd_version
     took = go_build(work, ETCD_COMMANDS, simple_ldflags(ETCD_VERSION_VAR, sha), version, root, log)
     write_stamp(version, "etcd", {"version": etcd_version, "seconds": round(took)}, root)
@@ -616,7 +617,7 @@ def build_coredns(version: str, coredns_version: str, root: Path, log: Log) -> N
     gomod = wrapper_gomod("dslab.local/build/coredns", parse_go_directive(gomod_text),
                           {COREDNS_MODULE: coredns_version}, {})
     prepare_wrapper(work, gomod)
-    commit, _ = module_origin(mod)
+    commit = module_origin(mod)[0]
     took = go_build(work, COREDNS_COMMANDS, simple_ldflags(COREDNS_VERSION_VAR, commit[:7]),
                     version, root, log)
     write_stamp(version, "coredns", {"version": coredns_version, "seconds": round(took)}, root)
@@ -633,14 +634,14 @@ def ensure_binaries(version: str | None = None, *, log: Log = print) -> Path:
     version = version or DEFAULT_VERSION
     root = cache_root()
     bdir = bin_dir(version, root)
-    kube_names = [name for _, name in KUBE_COMMANDS]
+    kube_names = [name for _pkg, name in KUBE_COMMANDS]
     if not is_built(version, "kubernetes", kube_names, root):
         build_kubernetes(version, root, log)
     comps = kube_components(version, root)
-    if not is_built(version, "etcd", [n for _, n in ETCD_COMMANDS], root):
+    if not is_built(version, "etcd", [n for _pkg, n in ETCD_COMMANDS], root):
         build_etcd(version, etcd_module_version(comps["etcd"]), root, log)
     if os.environ.get("DUALSTACK_LAB_SKIP_COREDNS") != "1" and not is_built(
-            version, "coredns", [n for _, n in COREDNS_COMMANDS], root):
+            version, "coredns", [n for _pkg, n in COREDNS_COMMANDS], root):
         build_coredns(version, comps["coredns"], root, log)
     log(f"binaries for {version} ready in {bdir}")
     return bdir

@@ -266,7 +266,7 @@ def image_config(spec: ImageSpec, diff_ids: list[str]) -> dict[str, Any]:
         "created": FIXED_CREATED,
         "config": config,
         "rootfs": {"type": "layers", "diff_ids": [f"sha256:{d}" for d in diff_ids]},
-        "history": [{"created": FIXED_CREATED, "created_by": "dslab.images"} for _ in diff_ids],
+        "history": [{"created": FIXED_CREATED, "created_by": "dslab.images"} for _diff in diff_ids],
     }
 
 
@@ -351,7 +351,7 @@ def iptables_layer(host_files: Iterable[str] = HOST_IPTABLES_FILES,
         layer.add_host_path(lib)
     for command in IPTABLES_COMMANDS:
         layer.add_symlink(f"/usr/sbin/{command}", "xtables-nft-multi")
-        family, _, suffix = command.partition("-")
+        family, _sep, suffix = command.partition("-")
         layer.add_symlink(f"/usr/sbin/{family}-nft{'-' + suffix if suffix else ''}", "xtables-nft-multi")
         layer.add_symlink(f"/usr/sbin/{family}-legacy{'-' + suffix if suffix else ''}",
                           "xtables-legacy-multi")
@@ -361,7 +361,7 @@ def iptables_layer(host_files: Iterable[str] = HOST_IPTABLES_FILES,
 
 def shared_libraries(executable: str) -> set[str]:
     """Return the absolute paths of the shared libraries ``ldd`` lists for ``executable``."""
-    proc = subprocess.run(["ldd", executable], capture_output=True, text=True)
+    proc = subprocess.run(["ldd", executable], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         return set()
     return parse_ldd(proc.stdout)
@@ -468,8 +468,10 @@ def inputs_fingerprint(version: str, sources: Iterable[Path] | None = None) -> s
     return digest.hexdigest()
 
 
-def check_host(requirements: Mapping[str, str] = HOST_REQUIREMENTS) -> None:
+def check_host(requirements: Mapping[str, str] | None = None) -> None:
     """Raise RuntimeError naming the apt packages to install when host files are missing."""
+    if requirements is None:
+        requirements = HOST_REQUIREMENTS
     missing = sorted({pkg for path, pkg in requirements.items() if not Path(path).exists()})
     if missing:
         raise RuntimeError("building the lab images needs Debian packages: "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -45,10 +44,10 @@ toolchain go1.24.7
 require go.etcd.io/etcd/api/v3 v3.6.5
 
 replace (
-	go.etcd.io/etcd/api/v3 => ../api
-	go.etcd.io/etcd/client/pkg/v3 => ../client/pkg
-	go.etcd.io/etcd/client/v3 => ../client/v3 // client
-	go.etcd.io/etcd/pkg/v3 => ../pkg
+\tgo.etcd.io/etcd/api/v3 => ../api
+\tgo.etcd.io/etcd/client/pkg/v3 => ../client/pkg
+\tgo.etcd.io/etcd/client/v3 => ../client/v3 // client
+\tgo.etcd.io/etcd/pkg/v3 => ../pkg
 )
 
 // Bad imports are sometimes causing attempts to pull that code.
@@ -181,9 +180,9 @@ def test_go_output_name_handles_major_version_suffix():
 
 def test_kubeadm_component_versions_and_etcd_module_version():
     constants = '''
-	DefaultEtcdVersion = "3.6.5-0"
-	CoreDNSVersion = "v1.12.1"
-	PauseVersion = "3.10.1"
+\tDefaultEtcdVersion = "3.6.5-0"
+\tCoreDNSVersion = "v1.12.1"
+\tPauseVersion = "3.10.1"
 '''
     assert build.kubeadm_component_versions(constants) == {
         "etcd": "3.6.5-0", "coredns": "v1.12.1", "pause": "3.10.1"}
@@ -303,7 +302,7 @@ def test_ensure_binaries_skips_built_products(monkeypatch, tmp_path):
     version = "v1.34.12"
     bdir = build.bin_dir(version, tmp_path)
     bdir.mkdir(parents=True)
-    for _, name in build.KUBE_COMMANDS + build.ETCD_COMMANDS + build.COREDNS_COMMANDS:
+    for _pkg, name in build.KUBE_COMMANDS + build.ETCD_COMMANDS + build.COREDNS_COMMANDS:
         (bdir / name).write_text("x")
     comps = {"etcd": "3.6.5-0", "coredns": "v1.12.1", "pause": "3.10.1"}
     build.write_stamp(version, "kubernetes", {"components": comps}, tmp_path)
