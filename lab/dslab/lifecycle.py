@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -147,6 +148,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
 
     def prepare(n: Node) -> None:
         net.ensure_node_netns(n)
+        record_netns(n)
         run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
         nodes.ensure_node_rootfs(n, base, log_fn)
         cluster.install_node_files(n, bindir, refs["pause"])  # same key in both namings
@@ -228,6 +230,16 @@ def down(log_fn: Log = log) -> list[str]:
         nodes.halt_node(n, log_fn=log_fn)
     for n in net.NODES:
         nodes.kill_node_processes(n)
+    stray = pids_in_lab_netns()
+    for pid in stray:
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+    if stray:
+        log_fn(f"killed {len(stray)} processes left in lab network namespaces")
+        time.sleep(0.5)
+    for n in net.NODES:
         net.remove_node_netns(n)
         nodes.remove_node(n, log_fn)
     net.remove_bridge()
@@ -237,6 +249,7 @@ def down(log_fn: Log = log) -> list[str]:
         if run_dir().exists():
             shutil.rmtree(run_dir())
         baseline_path().unlink(missing_ok=True)
+        netns_record().unlink(missing_ok=True)
     log_fn(f"down in {time.monotonic() - t0:.1f}s; leftovers: {len(left)}")
     return left
 
@@ -244,15 +257,64 @@ def down(log_fn: Log = log) -> list[str]:
 # --------------------------------------------------------------------------- leftovers
 
 
+def netns_record() -> Path:
+    """Return the file recording the inode of every lab netns (outside the run dir)."""
+    return cache_root() / "state" / "netns.json"
+
+
+_NETNS_LOCK = threading.Lock()
+
+
+def record_netns(n: Node) -> None:
+    """Remember the node's netns inode, so processes left in it are found after it is unmounted."""
+    with _NETNS_LOCK:
+        _record_netns(n)
+
+
+def _record_netns(n: Node) -> None:
+    path = netns_record()
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        data = {}
+    data[n.netns] = os.stat(net.NETNS_DIR / n.netns).st_ino
+    write_file(path, json.dumps(data, sort_keys=True))
+
+
+def lab_netns_inodes() -> set[int]:
+    """Return the inodes of lab netns: mounted ones and recorded ones."""
+    inodes: set[int] = set()
+    for name in net.lab_netns():
+        try:
+            inodes.add(os.stat(net.NETNS_DIR / name).st_ino)
+        except OSError:
+            pass
+    try:
+        inodes.update(int(v) for v in json.loads(netns_record().read_text()).values())
+    except (OSError, ValueError):
+        pass
+    return inodes
+
+
+def pids_in_lab_netns() -> list[int]:
+    """Return host PIDs whose network namespace is a lab one."""
+    inodes = lab_netns_inodes()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if os.stat(entry / "ns/net").st_ino in inodes:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 def lab_processes() -> list[str]:
     """Return host processes that belong to the lab."""
     nodes_root = str(run_dir() / "nodes") + "/"
-    netns_inodes = set()
-    for name in net.lab_netns():
-        try:
-            netns_inodes.add(os.stat(net.NETNS_DIR / name).st_ino)
-        except OSError:
-            pass
+    netns_inodes = lab_netns_inodes()
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
