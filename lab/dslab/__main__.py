@@ -14,11 +14,29 @@ Commands:
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import sys
+from typing import Iterator
 
 from dslab import cluster, lifecycle, net, nodes
+from dslab.util import cache_root
+
+
+@contextlib.contextmanager
+def lab_lock() -> Iterator[None]:
+    """Hold an exclusive lock so two ``up``/``down`` never run at once."""
+    path = cache_root() / "state" / "lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("dslab: another up/down holds the lab lock; waiting", file=sys.stderr)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
 
 
 def _yaml(data: object, indent: int = 0) -> str:
@@ -44,11 +62,13 @@ def main(argv: list[str]) -> int:
     cmd, rest = argv[0], argv[1:]
     if cmd == "up":
         version = rest[rest.index("--version") + 1] if "--version" in rest else None
-        times = lifecycle.up(version)
+        with lab_lock():
+            times = lifecycle.up(version)
         print(json.dumps(times, indent=1))
         return 0
     if cmd == "down":
-        left = lifecycle.down()
+        with lab_lock():
+            left = lifecycle.down()
         for item in left:
             print(f"LEFTOVER {item}", file=sys.stderr)
         return 1 if left else 0
