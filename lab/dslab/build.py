@@ -99,6 +99,8 @@ OPENAPI_TAG = "+k8s:openapi-gen="
 OPENAPI_EXCLUDED_MODULES = ("k8s.io/code-generator", "k8s.io/sample-apiserver")
 
 BUILD_TAGS = "providerless"
+#: Seconds between progress lines while a long go command runs.
+PROGRESS_EVERY = 60.0
 ZERO_COMMIT = "0" * 40
 
 
@@ -323,7 +325,7 @@ def go_output_name(pkg: str) -> str:
 
 def go_build_args(commands: Iterable[tuple[str, str]], out_dir: Path, ldflags: str) -> list[str]:
     """Return the arguments of one ``go build`` producing every command into ``out_dir``."""
-    args = ["build", "-trimpath", "-tags", BUILD_TAGS, "-ldflags", ldflags]
+    args = ["build", "-v", "-trimpath", "-tags", BUILD_TAGS, "-ldflags", ldflags]
     args += ["-o", str(out_dir) + os.sep]
     args += [pkg for pkg, _name in commands]
     return args
@@ -332,8 +334,10 @@ def go_build_args(commands: Iterable[tuple[str, str]], out_dir: Path, ldflags: s
 # --------------------------------------------------------------------------- running go
 
 
-def run_go(args: list[str], cwd: Path, root: Path, log_file: Path | None = None) -> str:
-    """Run ``go args`` in ``cwd``; return stdout.  Output goes to ``log_file`` when given."""
+def run_go(args: list[str], cwd: Path, root: Path, log_file: Path | None = None,
+           progress: Callable[[float], None] | None = None) -> str:
+    """Run ``go args`` in ``cwd``; return stdout.  Output goes to ``log_file`` when given,
+    and then ``progress(elapsed seconds)`` is called every :data:`PROGRESS_EVERY` seconds."""
     cmd = [find_go(), *args]
     env = go_env(root)
     if log_file is None:
@@ -341,12 +345,19 @@ def run_go(args: list[str], cwd: Path, root: Path, log_file: Path | None = None)
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd[:3])} ... failed:\n{proc.stderr[-4000:]}")
         return proc.stdout
+    start = time.monotonic()
     with log_file.open("a") as fh:
         fh.write(f"$ {' '.join(cmd)}\n")
         fh.flush()
-        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT, text=True,
-                              check=False)
-    if proc.returncode != 0:
+        with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT) as child:
+            while True:
+                try:
+                    returncode = child.wait(timeout=PROGRESS_EVERY)
+                    break
+                except subprocess.TimeoutExpired:
+                    if progress is not None:
+                        progress(time.monotonic() - start)
+    if returncode != 0:
         tail = log_file.read_text()[-4000:]
         raise RuntimeError(f"go {args[0]} failed (log: {log_file}):\n{tail}")
     return ""
@@ -540,6 +551,14 @@ def prepare_wrapper(work: Path, gomod: str) -> Path:
     return work
 
 
+def compiled_packages(log_file: Path, offset: int = 0) -> int:
+    """Count the packages ``go build -v`` has reported in ``log_file`` past ``offset``."""
+    with log_file.open("rb") as fh:
+        fh.seek(offset)
+        lines = fh.read().decode(errors="replace").splitlines()
+    return sum(1 for line in lines if line and not line.startswith(("$ ", "go: ", "#", " ", "\t")))
+
+
 def go_build(work: Path, commands: tuple[tuple[str, str], ...], ldflags: str, version: str,
              root: Path, log: Log) -> float:
     """Run one ``go build`` of ``commands`` into the version's bin dir; return seconds taken."""
@@ -549,7 +568,12 @@ def go_build(work: Path, commands: tuple[tuple[str, str], ...], ldflags: str, ve
     names = ", ".join(name for _pkg, name in commands)
     log(f"go build {names} (log: {log_file}) ...")
     start = time.monotonic()
-    run_go(go_build_args(commands, bdir, ldflags), work, root, log_file)
+    offset = log_file.stat().st_size if log_file.exists() else 0
+
+    def progress(elapsed: float) -> None:
+        log(f"  ... {elapsed:.0f}s, {compiled_packages(log_file, offset)} packages compiled so far")
+
+    run_go(go_build_args(commands, bdir, ldflags), work, root, log_file, progress)
     for pkg, name in commands:
         produced = bdir / go_output_name(pkg)
         if produced.name != name and produced.is_file():

@@ -161,7 +161,7 @@ def test_simple_ldflags():
 
 def test_go_build_args_builds_all_seven_commands_in_one_invocation(tmp_path):
     args = build.go_build_args(build.KUBE_COMMANDS, tmp_path / "bin", "-s -w")
-    assert args[:6] == ["build", "-trimpath", "-tags", "providerless", "-ldflags", "-s -w"]
+    assert args[:7] == ["build", "-v", "-trimpath", "-tags", "providerless", "-ldflags", "-s -w"]
     out = args.index("-o")
     assert args[out + 1] == str(tmp_path / "bin") + "/"
     assert args[out + 2:] == [f"k8s.io/kubernetes/cmd/{n}" for n in (
@@ -176,6 +176,33 @@ def test_go_output_name_handles_major_version_suffix():
     assert build.go_output_name("go.etcd.io/etcd/server/v3") == "server"
     assert build.go_output_name("go.etcd.io/etcd/etcdctl/v3") == "etcdctl"
     assert build.go_output_name("github.com/coredns/coredns") == "coredns"
+
+
+def test_compiled_packages_counts_go_build_v_lines(tmp_path):
+    log = tmp_path / "build.log"
+    log.write_text("old line\n")
+    offset = log.stat().st_size
+    with log.open("a") as fh:
+        fh.write("$ go build -v ...\ngo: downloading k8s.io/api v0.34.12\n"
+                 "k8s.io/api/core/v1\nk8s.io/kubernetes/cmd/kubeadm\n# some/pkg\n\terror\n")
+    assert build.compiled_packages(log, offset) == 2
+    assert build.compiled_packages(log) == 3
+
+
+def test_run_go_reports_progress_while_waiting(tmp_path, monkeypatch):
+    fake_go = tmp_path / "go"
+    fake_go.write_text("#!/bin/sh\nsleep 0.35\necho \"$@\"\n")
+    fake_go.chmod(0o755)
+    monkeypatch.setenv("DUALSTACK_LAB_GO", str(fake_go))
+    monkeypatch.setattr(build, "PROGRESS_EVERY", 0.1)
+    ticks: list[float] = []
+    log = tmp_path / "go.log"
+    build.run_go(["version"], tmp_path, tmp_path, log, ticks.append)
+    assert len(ticks) >= 2
+    assert log.read_text().splitlines()[-1] == "version"
+    fake_go.write_text("#!/bin/sh\necho broken >&2\nexit 3\n")
+    with pytest.raises(RuntimeError, match="broken"):
+        build.run_go(["build"], tmp_path, tmp_path, log)
 
 
 def test_kubeadm_component_versions_and_etcd_module_version():
