@@ -456,6 +456,7 @@ def remove_node(n: Node, log_fn: Log = log) -> None:
         cgroup_record(n).unlink(missing_ok=True)
     if node_dir(n).exists():
         shutil.rmtree(node_dir(n))
+        log_fn(f"{n.name}: removed {node_dir(n)}")
 
 
 def node_ssh_argv(n: Node, argv: list[str]) -> list[str]:

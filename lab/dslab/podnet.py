@@ -106,6 +106,7 @@ def ensure_credentials(log_fn: Log = log) -> dict[str, str]:
         return bool(secret.get("data", {}).get("token"))
 
     wait_for("podnet token", token_ready, 60, 1)
+    log_fn(f"pod network agent credentials: ServiceAccount {NAMESPACE}/{NAME}")
     data = secret["data"]
     return {
         "server": f"https://{net.control_plane().ipv4}:{cluster.API_PORT}",

@@ -49,8 +49,8 @@ def default_route(cidr: str) -> str:
     return "0.0.0.0/0" if family(cidr) == 4 else "::/0"
 
 
-def render_conflist(pod_cidrs: list[str]) -> dict[str, Any]:
-    """Return the CNI conflist for ``pod_cidrs``.
+def render_conflist(cidrs: list[str]) -> dict[str, Any]:
+    """Return the CNI conflist for the node's pod CIDRs ``cidrs``.
 
     The same document containerd renders from the lab's ``conf_template``
     (``.PodCIDRRanges`` and ``.Routes``), so both writers agree.
@@ -67,8 +67,8 @@ def render_conflist(pod_cidrs: list[str]) -> dict[str, Any]:
                 "hairpinMode": True,
                 "ipam": {
                     "type": "host-local",
-                    "ranges": [[{"subnet": c}] for c in pod_cidrs],
-                    "routes": [{"dst": default_route(c)} for c in pod_cidrs],
+                    "ranges": [[{"subnet": c}] for c in cidrs],
+                    "routes": [{"dst": default_route(c)} for c in cidrs],
                 },
             },
             {"type": "portmap", "capabilities": {"portMappings": True}},
