@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """End-to-end check of the lab's pod network agent picking up IPv6 on its own.
 
 Needs a running lab (``dslab up``) and CHANGES it: kube-controller-manager
