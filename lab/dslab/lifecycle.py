@@ -9,6 +9,7 @@ The cache (base rootfs, binaries, images) is kept.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -179,8 +180,11 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     coredns = cluster.ref_for(refs, "coredns")
     cluster.kubeadm_init(version, refs, coredns is not None and coredns in tarballs, log_fn)
     cluster.export_admin_conf()
-    wait_for("API server", lambda: bool(cluster.kubectl("get", "--raw", "/readyz",
-                                                         check=False, timeout=10)), 120, 1)
+
+    def api_ready() -> bool:
+        return bool(cluster.kubectl("get", "--raw", "/readyz", check=False, timeout=10))
+
+    wait_for("API server", api_ready, 120, 1)
     mark("kubeadm-init")
     podnet.distribute_credentials(podnet.ensure_credentials(log_fn))
     for n in net.workers():
@@ -190,7 +194,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     podnet.wait_routes()
     cluster.wait_coredns()
     for n in net.NODES:
-        wait_for(f"{n.name} ssh", lambda n=n: nodes.ssh_ok(n), 60, 1)
+        wait_for(f"{n.name} ssh", functools.partial(nodes.ssh_ok, n), 60, 1)
     mark("ready")
     times["total"] = round(time.monotonic() - t_all, 1)
     write_file(run_dir() / "up-times.json", json.dumps(times, indent=1))

@@ -15,6 +15,7 @@ import base64
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from dslab import cluster, net, nodes
 from dslab.net import Node
@@ -97,7 +98,7 @@ def install_agent(n: Node) -> bool:
 def ensure_credentials(log_fn: Log = log) -> dict[str, str]:
     """Create the agent's RBAC and return ``{server, token, ca.crt}``."""
     cluster.kubectl("apply", "-f", "-", input_text=RBAC)
-    secret: dict = {}
+    secret: dict[str, Any] = {}
 
     def token_ready() -> bool:
         nonlocal secret

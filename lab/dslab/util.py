@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import IO, Any, Callable, Iterable, Mapping, Sequence
 
 Log = Callable[[str], None]
 
@@ -29,7 +29,7 @@ def log(msg: str) -> None:
 def cache_root() -> Path:
     """Return the cache directory (the build helper's, if it is importable)."""
     try:
-        from dslab import build  # type: ignore[attr-defined]
+        from dslab import build
 
         return Path(build.cache_root())
     except (ImportError, AttributeError):
@@ -49,28 +49,28 @@ def run_dir() -> Path:
 
 def default_version() -> str:
     """Return the Kubernetes version the build helper builds by default."""
-    from dslab import build  # type: ignore[attr-defined]
+    from dslab import build
 
     return str(build.DEFAULT_VERSION)
 
 
 def ensure_binaries(version: str | None = None, log_fn: Log = log) -> Path:
     """Return the directory holding kubeadm, kubelet, kubectl, ... (build helper)."""
-    from dslab import build  # type: ignore[attr-defined]
+    from dslab import build
 
     return Path(build.ensure_binaries(version, log=log_fn))
 
 
 def ensure_images(version: str | None = None, log_fn: Log = log) -> dict[str, Path]:
     """Return ``{image ref: tarball}`` for every lab image (build helper)."""
-    from dslab import images  # type: ignore[attr-defined]
+    from dslab import images
 
     return {str(k): Path(v) for k, v in images.ensure_images(version, log=log_fn).items()}
 
 
 def image_refs(version: str) -> dict[str, str]:
     """Return ``{role: image ref}`` (apiserver, pause, coredns, testbox, ...)."""
-    from dslab import images  # type: ignore[attr-defined]
+    from dslab import images
 
     return {str(k): str(v) for k, v in images.image_refs(version).items()}
 
@@ -81,7 +81,7 @@ def run(
     check: bool = True,
     capture: bool = True,
     input_text: str | None = None,
-    stdin: object = None,
+    stdin: int | IO[Any] | None = None,
     env: Mapping[str, str] | None = None,
     timeout: float | None = 600,
 ) -> subprocess.CompletedProcess[str]:
@@ -93,7 +93,7 @@ def run(
     proc = subprocess.run(
         list(argv),
         input=input_text,
-        stdin=stdin if input_text is None else None,  # type: ignore[arg-type]
+        stdin=stdin if input_text is None else None,
         stdout=subprocess.PIPE if capture else None,
         stderr=subprocess.PIPE if capture else None,
         text=True,

@@ -21,11 +21,13 @@ Usage: PYTHONPATH=lab python3 tests/lab/podnet_dualstack.py [WORKER]
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lab"))
 
@@ -40,8 +42,9 @@ def say(msg: str) -> None:
     print(f"[podnet-dualstack] {msg}", flush=True)
 
 
-def node_obj(name: str) -> dict:
-    return json.loads(cluster.kubectl("get", "node", name, "-o", "json"))
+def node_obj(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(cluster.kubectl("get", "node", name, "-o", "json"))
+    return data
 
 
 def make_controller_manager_dual() -> None:
@@ -97,12 +100,13 @@ def main(argv: list[str]) -> int:
     assert fwd == "1", fwd
     say(f"{n.name}: CNI config covers {cidrs}; IPv6 forwarding on")
 
+    def routed(o: net.Node) -> bool:
+        out = nodes.node_run(o, ["ip", "-6", "route", "show", "proto", "177"]).stdout
+        return f"{v6} via {n.ipv6}" in out
+
     for other in net.NODES:
-        if other == n:
-            continue
-        wait_for(f"{other.name} route to {v6}", lambda o=other: f"{v6} via {n.ipv6}" in
-                 nodes.node_run(o, ["ip", "-6", "route", "show", "proto", "177"]).stdout,
-                 30, 1)
+        if other != n:
+            wait_for(f"{other.name} route to {v6}", functools.partial(routed, other), 30, 1)
     say(f"every other node routes {v6} via {n.ipv6}")
 
     cluster.kubectl("delete", "pod", PROBE, "--ignore-not-found", "--wait=true")
