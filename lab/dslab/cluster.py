@@ -153,6 +153,10 @@ def install_node_files(n: Node, bindir: Path, pause_ref: str) -> bool:
                           KUBEADM_DROPIN)
     changed |= write_file(root / "etc/systemd/system/kubelet.service.d/20-dslab.conf",
                           LAB_DROPIN)
+    default_kubelet = root / "etc/default/kubelet"
+    if not default_kubelet.exists():
+        # What the upstream package ships; operators put extra flags here.
+        changed |= write_file(default_kubelet, "KUBELET_EXTRA_ARGS=\n")
     changed |= write_file(root / "etc/containerd/config.toml", containerd_config(pause_ref))
     changed |= write_file(root / CNI_TEMPLATE_PATH.lstrip("/"), CNI_TEMPLATE)
     (root / "etc/cni/net.d").mkdir(parents=True, exist_ok=True)
