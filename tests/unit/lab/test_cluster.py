@@ -244,3 +244,25 @@ def test_workers_get_only_the_images_they_run() -> None:
     worker = cluster.images_for(net.node("w1"), tars, REFS)
     assert set(worker) == {REFS["pause"], REFS["kube-proxy"], REFS["coredns"], REFS["testbox"]}
     assert cluster.images_for(net.node("cp1"), tars, REFS) == tars
+
+
+def test_install_node_files_is_idempotent(monkeypatch: pytest.MonkeyPatch,
+                                          tmp_path: Path) -> None:
+    from dslab import nodes
+
+    monkeypatch.setenv("DUALSTACK_LAB_RUN", str(tmp_path / "run"))
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for name in cluster.NODE_BINARIES:
+        (bindir / name).write_text(f"#!/bin/sh\necho {name}\n")
+    n = net.node("w1")
+    root = nodes.node_rootfs(n)
+    (root / "usr/local/bin").mkdir(parents=True)
+    assert cluster.install_node_files(n, bindir, REFS["pause"]) is True
+    assert cluster.install_node_files(n, bindir, REFS["pause"]) is False
+    assert (root / "usr/local/bin/kubelet").stat().st_ino == (bindir / "kubelet").stat().st_ino
+    dropin = root / "etc/systemd/system/kubelet.service.d/10-kubeadm.conf"
+    assert dropin.read_text() == cluster.KUBEADM_DROPIN
+    assert (root / "etc/default/kubelet").read_text() == "KUBELET_EXTRA_ARGS=\n"
+    assert REFS["pause"] in (root / "etc/containerd/config.toml").read_text()
+    assert (root / cluster.CNI_TEMPLATE_PATH.lstrip("/")).read_text() == cluster.CNI_TEMPLATE
