@@ -244,7 +244,7 @@ def _arg(name: str, value: str) -> str:
     return f"  - name: {name}\n    value: \"{value}\"\n"
 
 
-def kubeadm_init_config(version: str, refs: dict[str, str]) -> str:
+def kubeadm_init_config(version: str, refs: dict[str, str], with_coredns: bool = True) -> str:
     """Return the kubeadm init configuration (v1beta4) for the lab.
 
     The image helper names images exactly as kubeadm expects them, so only
@@ -276,6 +276,8 @@ def kubeadm_init_config(version: str, refs: dict[str, str]) -> str:
         "  dnsDomain: cluster.local\n"
         "apiServer:\n"
         "  extraArgs:\n" + _arg("kubelet-preferred-address-types", "InternalIP,Hostname")
+        # Without a CoreDNS image: no DNS addon and no CoreDNS in the preflight pull list.
+        + ("" if with_coredns else "dns:\n  disabled: true\n")
         + "---\n" + kubelet_config() + "---\n" + kube_proxy_config()
     )
 
@@ -388,7 +390,7 @@ def kubeadm_init(version: str, refs: dict[str, str], with_coredns: bool,
     """Run ``kubeadm init`` on cp1 unless it already ran."""
     cp = net.control_plane()
     cfg = nodes.node_rootfs(cp) / "etc/kubernetes/dslab-kubeadm.yaml"
-    write_file(cfg, kubeadm_init_config(version, refs), 0o600)
+    write_file(cfg, kubeadm_init_config(version, refs, with_coredns), 0o600)
     if is_initialised():
         return
     reset_partial(cp, log_fn)

@@ -168,17 +168,18 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
         cluster.import_images(n, cluster.images_for(n, tarballs, refs), log_fn)
 
     parallel(runtime, list(net.NODES))
+    coredns = cluster.ref_for(refs, "coredns")
+    with_coredns = coredns is not None and coredns in tarballs
     cp = net.control_plane()
     write_file(nodes.node_rootfs(cp) / "etc/kubernetes/dslab-kubeadm.yaml",
-                       cluster.kubeadm_init_config(version, refs), 0o600)
+                       cluster.kubeadm_init_config(version, refs, with_coredns), 0o600)
     expected = nodes.node_run(cp, ["kubeadm", "config", "images", "list", "--config",
                                    "/etc/kubernetes/dslab-kubeadm.yaml"]).stdout.split()
     if not set(expected) <= cluster.node_images(cp):
         for n in net.NODES:
             cluster.alias_images(n, refs, expected, log_fn)
     mark("runtime+images")
-    coredns = cluster.ref_for(refs, "coredns")
-    cluster.kubeadm_init(version, refs, coredns is not None and coredns in tarballs, log_fn)
+    cluster.kubeadm_init(version, refs, with_coredns, log_fn)
     cluster.export_admin_conf()
 
     def api_ready() -> bool:

@@ -266,3 +266,10 @@ def test_install_node_files_is_idempotent(monkeypatch: pytest.MonkeyPatch,
     assert (root / "etc/default/kubelet").read_text() == "KUBELET_EXTRA_ARGS=\n"
     assert REFS["pause"] in (root / "etc/containerd/config.toml").read_text()
     assert (root / cluster.CNI_TEMPLATE_PATH.lstrip("/")).read_text() == cluster.CNI_TEMPLATE
+
+
+def test_without_coredns_the_dns_addon_is_disabled() -> None:
+    with_dns = _docs(cluster.kubeadm_init_config("v1.34.12", REFS))["ClusterConfiguration"]
+    without = _docs(cluster.kubeadm_init_config("v1.34.12", REFS, with_coredns=False))
+    assert "dns" not in with_dns
+    assert without["ClusterConfiguration"]["dns"] == {"disabled": True}
