@@ -49,6 +49,8 @@ Cache layout (root: ``~/.cache/dualstack-lab`` or ``$DUALSTACK_LAB_CACHE``)::
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -56,7 +58,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 Log = Callable[[str], None]
 
@@ -647,25 +649,52 @@ def build_coredns(version: str, coredns_version: str, root: Path, log: Log) -> N
     write_stamp(version, "coredns", {"version": coredns_version, "seconds": round(took)}, root)
 
 
+@contextlib.contextmanager
+def build_lock(root: Path, log: Log) -> Iterator[None]:
+    """Hold ``<cache>/build.lock`` (flock) so that two lab processes never run Go builds (or
+    write the same images) at once; says so when it has to wait."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / "build.lock").open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"waiting for another lab build to finish ({root / 'build.lock'})")
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def missing_products(version: str, root: Path) -> list[str]:
+    """Return the products of ``version`` that are not completely built yet."""
+    products = [("kubernetes", KUBE_COMMANDS), ("etcd", ETCD_COMMANDS)]
+    if os.environ.get("DUALSTACK_LAB_SKIP_COREDNS") != "1":
+        products.append(("coredns", COREDNS_COMMANDS))
+    return [name for name, commands in products
+            if not is_built(version, name, [n for _pkg, n in commands], root)]
+
+
 def ensure_binaries(version: str | None = None, *, log: Log = print) -> Path:
     """Return a directory with the lab's executables for ``version``, building what is missing.
 
     The directory holds kubeadm, kubelet, kube-apiserver, kube-controller-manager,
     kube-scheduler, kube-proxy, kubectl, etcd, etcdctl and coredns.  Each product is rebuilt
-    only when its stamp or one of its executables is missing.  A cold build takes minutes.
-    Set ``DUALSTACK_LAB_SKIP_COREDNS=1`` to leave CoreDNS out.
+    only when its stamp or one of its executables is missing.  A cold build takes about ten
+    minutes on two cores.  Set ``DUALSTACK_LAB_SKIP_COREDNS=1`` to leave CoreDNS out.
     """
     version = version or DEFAULT_VERSION
     root = cache_root()
     bdir = bin_dir(version, root)
-    kube_names = [name for _pkg, name in KUBE_COMMANDS]
-    if not is_built(version, "kubernetes", kube_names, root):
-        build_kubernetes(version, root, log)
-    comps = kube_components(version, root)
-    if not is_built(version, "etcd", [n for _pkg, n in ETCD_COMMANDS], root):
-        build_etcd(version, etcd_module_version(comps["etcd"]), root, log)
-    if os.environ.get("DUALSTACK_LAB_SKIP_COREDNS") != "1" and not is_built(
-            version, "coredns", [n for _pkg, n in COREDNS_COMMANDS], root):
-        build_coredns(version, comps["coredns"], root, log)
+    if missing_products(version, root):
+        with build_lock(root, log):
+            missing = missing_products(version, root)  # another process may have built them
+            if "kubernetes" in missing:
+                build_kubernetes(version, root, log)
+            comps = kube_components(version, root)
+            if "etcd" in missing:
+                build_etcd(version, etcd_module_version(comps["etcd"]), root, log)
+            if "coredns" in missing:
+                build_coredns(version, comps["coredns"], root, log)
     log(f"binaries for {version} ready in {bdir}")
     return bdir

@@ -493,6 +493,32 @@ def ensure_images(version: str | None = None, *, log: Log = print) -> dict[str, 
     version = version or build.DEFAULT_VERSION
     bins = build.ensure_binaries(version, log=log)
     out_dir = images_dir(version)
+    if not images_current(version, bins, out_dir):
+        with build.build_lock(build.cache_root(), log):
+            write_images(version, bins, out_dir, log)
+    refs = image_refs(version)
+    result = {refs[role]: out_dir / tarball_name(refs[role]) for role in ROLES
+              if (out_dir / tarball_name(refs[role])).exists()}
+    log(f"{len(result)} images ready in {out_dir}")
+    return result
+
+
+def wanted_roles(bins: Path) -> list[str]:
+    """Return the image roles to build: all of :data:`ROLES`, CoreDNS only if it was built."""
+    return [role for role in ROLES if role != "coredns" or (bins / "coredns").is_file()]
+
+
+def images_current(version: str, bins: Path, out_dir: Path) -> bool:
+    """True when every wanted tarball exists and was made from the current inputs."""
+    stamp = out_dir / "inputs.sha256"
+    if not stamp.exists() or stamp.read_text().strip() != inputs_fingerprint(version):
+        return False
+    refs = image_refs(version)
+    return all((out_dir / tarball_name(refs[role])).exists() for role in wanted_roles(bins))
+
+
+def write_images(version: str, bins: Path, out_dir: Path, log: Log) -> None:
+    """Write the missing (or outdated) image tarballs of ``version`` into ``out_dir``."""
     fingerprint = inputs_fingerprint(version)
     stamp = out_dir / "inputs.sha256"
     if not stamp.exists() or stamp.read_text().strip() != fingerprint:
@@ -501,24 +527,18 @@ def ensure_images(version: str | None = None, *, log: Log = print) -> dict[str, 
         for old in out_dir.glob("*.tar"):
             old.unlink()
         (out_dir / "work" / "pause").unlink(missing_ok=True)
+    check_host()
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp.write_text(fingerprint + "\n")
     pause_bin = out_dir / "work" / "pause"
-    refs = image_refs(version)
-    if any(not (out_dir / tarball_name(ref)).exists() for ref in refs.values()):
-        check_host()
     if not pause_bin.exists():
         compile_pause(pause_bin)
-    result: dict[str, Path] = {}
-    for role in ROLES:
+    refs = image_refs(version)
+    for role in wanted_roles(bins):
         dest = out_dir / tarball_name(refs[role])
         if not dest.exists():
             spec = image_spec(role, refs[role], bins, pause_bin)
             if spec is None:
-                log(f"image {refs[role]} skipped: no {role} binary")
                 continue
             log(f"image {spec.ref} -> {dest}")
             write_archive(spec, dest)
-        result[refs[role]] = dest
-    log(f"{len(result)} images ready in {out_dir}")
-    return result

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -360,3 +363,36 @@ def test_ensure_binaries_builds_missing_products(monkeypatch, tmp_path):
     monkeypatch.setattr(build, "build_coredns", lambda *a: calls.append(("coredns",)))
     build.ensure_binaries("v1.34.12", log=lambda _m: None)
     assert calls == [("kubernetes", "v1.34.12"), ("etcd", "v3.6.5")]
+
+
+def test_build_lock_waits_for_another_holder(tmp_path):
+    messages: list[str] = []
+    done = threading.Event()
+
+    def contender():
+        with build.build_lock(tmp_path, messages.append):
+            done.set()
+
+    with (tmp_path / "build.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        thread = threading.Thread(target=contender)
+        thread.start()
+        time.sleep(0.3)
+        assert not done.is_set()  # blocked while the lock is held
+        fcntl.flock(held, fcntl.LOCK_UN)
+    thread.join(timeout=5)
+    assert done.is_set()
+    assert messages and "waiting for another lab build" in messages[0]
+
+
+def test_missing_products(tmp_path, monkeypatch):
+    monkeypatch.delenv("DUALSTACK_LAB_SKIP_COREDNS", raising=False)
+    assert build.missing_products("v1.34.12", tmp_path) == ["kubernetes", "etcd", "coredns"]
+    bdir = build.bin_dir("v1.34.12", tmp_path)
+    bdir.mkdir(parents=True)
+    for _pkg, name in build.ETCD_COMMANDS:
+        (bdir / name).write_text("x")
+    build.write_stamp("v1.34.12", "etcd", {}, tmp_path)
+    assert build.missing_products("v1.34.12", tmp_path) == ["kubernetes", "coredns"]
+    monkeypatch.setenv("DUALSTACK_LAB_SKIP_COREDNS", "1")
+    assert build.missing_products("v1.34.12", tmp_path) == ["kubernetes"]

@@ -293,3 +293,24 @@ def test_check_host_names_missing_packages(tmp_path):
     with pytest.raises(RuntimeError, match="apt-get install -y conntrack nftables"):
         images.check_host({str(present): "iptables", str(tmp_path / "a"): "nftables",
                            str(tmp_path / "b"): "conntrack", str(tmp_path / "c"): "nftables"})
+
+
+def test_images_current_needs_stamp_and_every_wanted_tarball(tmp_path, monkeypatch):
+    monkeypatch.setenv("DUALSTACK_LAB_CACHE", str(tmp_path / "cache"))
+    bins = tmp_path / "bin"
+    bins.mkdir()
+    out = tmp_path / "images"
+    out.mkdir()
+    assert images.wanted_roles(bins) == [r for r in images.ROLES if r != "coredns"]
+    refs = images.image_refs("v1.34.12")
+    for role in images.wanted_roles(bins):
+        (out / images.tarball_name(refs[role])).write_bytes(b"tar")
+    assert not images.images_current("v1.34.12", bins, out)  # no stamp yet
+    (out / "inputs.sha256").write_text(images.inputs_fingerprint("v1.34.12") + "\n")
+    assert images.images_current("v1.34.12", bins, out)
+    (bins / "coredns").write_bytes(b"x")  # CoreDNS built later: its image is now wanted
+    assert "coredns" in images.wanted_roles(bins)
+    assert not images.images_current("v1.34.12", bins, out)
+    (out / "inputs.sha256").write_text("stale\n")
+    (out / images.tarball_name(refs["coredns"])).write_bytes(b"tar")
+    assert not images.images_current("v1.34.12", bins, out)
