@@ -54,6 +54,17 @@ options:
   node_cidrs:
     description: The networks the nodes' own addresses are in, to check for overlap (optional).
     type: raw
+  current:
+    description:
+      - What preflight read from the running cluster. With it the target is also checked against the cluster
+        (current ranges kept in place and order, control planes agree, IPv6 enabled on every node, given node
+        addresses present) and empty node addresses are detected (global, preferred addresses on the interface
+        that carries the node's current address).
+      - >-
+        Keys, all optional - C(service_cidrs) and C(pod_cidrs) (control-plane host to the current flag value),
+        C(interfaces) (host to the output of C(ip -j addr show)), C(anchors) (host to its current node address),
+        C(disable_ipv6) (host to the sysctl value), C(cni_configs) (parsed CNI config documents).
+    type: dict
   node_count:
     description: How many nodes the pod ranges must hold (plan for growth); defaults to the number of O(nodes).
     type: int

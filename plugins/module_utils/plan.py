@@ -20,6 +20,14 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.cidrs import 
     positive_int,
     split_cidr_list,
 )
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.conversion import (
+    check_addresses_present,
+    check_control_planes_agree,
+    check_ipv6_enabled,
+    check_keeps_current,
+    detect_node_ips,
+    ipam_uses_node_podcidrs,
+)
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.feature_gates import feature_gates
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import parse_version, require_dual_stack_version
@@ -147,6 +155,11 @@ def plan_summary(plan: Mapping[str, Any]) -> List[str]:
         lines.append("%s: %s" % (component, format_flags(plan[component])))
     for host, flags in plan["kubelet"].items():
         lines.append("kubelet on %s: %s" % (host, format_flags(flags)))
+    if "reregister_nodes" in plan:
+        lines.append(
+            "nodes: %s" % ("re-register one at a time (drain, delete, kubelet restart) - the CNI's IPAM uses node podCIDRs"
+                           if plan["reregister_nodes"] else "kept - the CNI's IPAM does not use node podCIDRs")
+        )
     return lines
 
 
@@ -175,9 +188,13 @@ def conversion_plan(
     current_feature_gates: Any = "",
     node_cidrs: Optional[Any] = None,
     node_count: Any = None,
+    current: Optional[Mapping[str, Any]] = None,
 ) -> Dict[str, Any]:
     """Validate a dual-stack target and return the flags of each component.
 
+    ``current`` is what preflight read from the running cluster (see :func:`apply_current`);
+    with it, the target is also checked against the cluster and empty node addresses are
+    detected from each host's ``ip -j addr`` output.
     ``nodes`` maps each node name to its addresses (list or comma string); ``node_count``
     (default: that many) is how many nodes the pod ranges must hold. A flag value of
     ``None`` means "remove this flag". The result is what the roles apply.
@@ -192,6 +209,9 @@ def conversion_plan(
     if not nodes:
         raise DualStackError("no nodes in the inventory: put hosts in kube_control_plane and kube_node")
     families = [family_name(parse_cidr(c).version) for c in pod]
+    extra: Dict[str, Any] = {}
+    if current is not None:
+        nodes, extra = apply_current(current, pod, service, families, nodes)
     kubelet = {host: node_ips(host, addresses, families) for host, addresses in sorted(nodes.items())}
     check_node_ips_outside([parse_cidr(cidr) for cidr in pod + service], kubelet)
     count = positive_int(node_count, "node_count") if node_count not in (None, "") else len(nodes)
@@ -218,5 +238,37 @@ def conversion_plan(
         "kube-proxy": {"cluster-cidr": ",".join(pod), "feature-gates": gates},
         "kubelet": {host: {"node-ip": ",".join(ips), "feature-gates": gates} for host, ips in kubelet.items()},
     }
+    plan.update(extra)
     plan["summary"] = plan_summary(plan)
     return plan
+
+
+def apply_current(current: Mapping[str, Any], pod: List[str], service: List[str], families: List[str],
+                  nodes: Mapping[str, Any]) -> Any:
+    """Check the target against the running cluster and fill in detected node addresses.
+
+    ``current`` keys (each optional, per host where it says so):
+    ``service_cidrs`` / ``pod_cidrs`` (control-plane host -> kube-apiserver
+    ``--service-cluster-ip-range`` / kube-controller-manager ``--cluster-cidr``),
+    ``interfaces`` (host -> ``ip -j addr show`` list), ``anchors`` (host -> the address the
+    node uses today), ``disable_ipv6`` (host -> sysctl value), ``cni_configs`` (parsed CNI
+    config documents of one node).
+    """
+    for key, flag, target in (("service_cidrs", "--service-cluster-ip-range", service), ("pod_cidrs", "--cluster-cidr", pod)):
+        if current.get(key):
+            agreed = check_control_planes_agree(current[key], flag)
+            check_keeps_current(agreed, target, "Service ranges" if key == "service_cidrs" else "pod ranges", flag)
+    for host, value in sorted((current.get("disable_ipv6") or {}).items()):
+        check_ipv6_enabled(host, value)
+    interfaces = current.get("interfaces") or {}
+    anchors = current.get("anchors") or {}
+    resolved = {}
+    for host, addresses in nodes.items():
+        if addresses in (None, "", []) and host in interfaces:
+            resolved[host] = detect_node_ips(host, interfaces[host], anchors.get(host), families, pod + service)
+        else:
+            resolved[host] = addresses
+            if host in interfaces and addresses not in (None, "", []):
+                check_addresses_present(host, node_ips(host, addresses, families), interfaces[host])
+    extra = {"reregister_nodes": ipam_uses_node_podcidrs(current.get("cni_configs") or [])}
+    return resolved, extra

@@ -1,0 +1,142 @@
+"""Invalid conversion targets against the lab's running cluster: each fails in preflight, with the rule's words.
+
+The current state is the lab's (kubeadm v1.34, pod 10.244.0.0/16, Service 10.96.0.0/16, nodes with
+an IPv4 and a ULA IPv6 on eth0, bridge + host-local CNI), as preflight reads it.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.plan import conversion_plan
+
+
+def eth0(v4, *v6, extra=()):
+    infos = [{"family": "inet", "local": v4, "scope": "global"}]
+    infos += [{"family": "inet6", "local": a, "scope": "global"} for a in v6]
+    infos += list(extra)
+    return [{"ifname": "lo", "addr_info": [{"local": "127.0.0.1", "scope": "host"}, {"local": "::1", "scope": "host"}]},
+            {"ifname": "eth0", "addr_info": infos}]
+
+
+CURRENT = {
+    "service_cidrs": {"cp1": "10.96.0.0/16"},
+    "pod_cidrs": {"cp1": "10.244.0.0/16"},
+    "interfaces": {"cp1": eth0("192.168.77.11", "fd00:77::11"), "w1": eth0("192.168.77.21", "fd00:77::21"),
+                   "w2": eth0("192.168.77.22", "fd00:77::22")},
+    "anchors": {"cp1": "192.168.77.11", "w1": "192.168.77.21", "w2": "192.168.77.22"},
+    "disable_ipv6": {"cp1": "0", "w1": "0", "w2": "0"},
+    "cni_configs": [{"plugins": [{"type": "bridge", "ipam": {"type": "host-local"}}]}],
+}
+GOOD = dict(
+    pod_cidrs="10.244.0.0/16,fd00:10:244::/56",
+    service_cidrs="10.96.0.0/16,fd00:10:96::/112",
+    kube_version="v1.34.12",
+    nodes={"cp1": "", "w1": "", "w2": ""},
+    node_cidrs="192.168.77.0/24,fd00:77::/64",
+)
+
+
+def target(current_patch=None, **overrides):
+    args = dict(GOOD)
+    args.update(overrides)
+    current = copy.deepcopy(CURRENT)
+    for key, value in (current_patch or {}).items():
+        current[key] = value
+    return conversion_plan(current=current, **args)
+
+
+def test_the_good_target_passes_and_detects_addresses():
+    plan = target()
+    assert plan["kubelet"]["w2"]["node-ip"] == "192.168.77.22,fd00:77::22"
+    assert plan["reregister_nodes"] is True
+    assert "nodes: re-register one at a time" in plan["summary"][-1]
+
+
+def _no_v6(host):
+    return {"interfaces": dict(CURRENT["interfaces"], **{host: eth0(CURRENT["anchors"][host])})}
+
+
+BAD = [
+    # families and order
+    ({"pod_cidrs": "fd00:10:244::/56,10.244.0.0/16", "service_cidrs": "fd00:10:96::/112,10.96.0.0/16"}, {}, "does not keep the current --service-cluster-ip-range[0]"),
+    ({"pod_cidrs": "fd00:10:244::/56,10.244.0.0/16"}, {}, "same families in the same order"),
+    ({"service_cidrs": "fd00:10:96::/112,10.96.0.0/16"}, {}, "same families in the same order"),
+    ({"pod_cidrs": "10.244.0.0/16,10.245.0.0/16"}, {}, "must be of different IP family"),
+    ({"service_cidrs": "10.96.0.0/16,10.97.0.0/16"}, {}, "must be of different IP family"),
+    ({"pod_cidrs": "10.244.0.0/16,fd00:10:244::/56,fd01::/56"}, {}, "must not contain more than two entries"),
+    ({"pod_cidrs": "fd00:10:244::/56", "service_cidrs": "fd00:10:96::/112"}, {}, "does not keep the current"),
+    ({"pod_cidrs": ""}, {}, "no CIDR given"),
+    ({"service_cidrs": []}, {}, "no CIDR given"),
+    ({"pod_cidrs": "10.244.0.0/16,"}, {}, "empty entry"),
+    # existing ranges changed
+    ({"pod_cidrs": "10.245.0.0/16,fd00:10:244::/56"}, {}, "does not keep the current --cluster-cidr[0]=10.244.0.0/16"),
+    ({"pod_cidrs": "10.244.0.0/15,fd00:10:244::/56"}, {}, "does not keep the current --cluster-cidr[0]"),
+    ({"service_cidrs": "10.96.0.0/12,fd00:10:96::/112"}, {}, "does not keep the current --service-cluster-ip-range[0]"),
+    ({}, {"service_cidrs": {"cp1": "10.96.0.0/16", "cp2": "10.96.0.0/12"}}, "control-plane nodes disagree"),
+    ({}, {"pod_cidrs": {"cp1": "10.244.0.0/16", "cp2": "10.245.0.0/16"}}, "control-plane nodes disagree on --cluster-cidr"),
+    ({}, {"pod_cidrs": {"cp1": "10.244.0.0/16,fd00:10:245::/56"}}, "--cluster-cidr[1]=fd00:10:245::/56"),
+    # host bits and syntax
+    ({"pod_cidrs": "10.244.0.0/16,fd00:10:244::1/56"}, {}, "did you mean fd00:10:244::/56?"),
+    ({"service_cidrs": "10.96.0.1/16,fd00:10:96::/112"}, {}, "did you mean 10.96.0.0/16?"),
+    ({"pod_cidrs": "10.244.0.0/16,fd00:10:244::"}, {}, "invalid CIDR address"),
+    ({"pod_cidrs": "10.244.0.0/16,fd00:10:244::/129"}, {}, "invalid CIDR address"),
+    ({"service_cidrs": "10.96.0.0/16,fd00:10:96:::/112"}, {}, "invalid CIDR address"),
+    # sizes per version
+    ({"service_cidrs": "10.96.0.0/16,fd00:10:96::/64", "kube_version": "1.33"}, {}, "the mask must be >= 108"),
+    ({"service_cidrs": "10.96.0.0/16,fd00:10:96::/107", "kube_version": "v1.30.4"}, {}, "the mask must be >= 108"),
+    ({"service_cidrs": "10.96.0.0/16,fd00:10:96::/125"}, {}, "subnet with 8 address(es) is too small"),
+    ({"service_cidrs": "10.96.0.0/16,fd00:10:96::/128"}, {}, "too small, the minimum is 10"),
+    ({"kube_version": "1.15"}, {}, "no IPv4/IPv6 dual-stack support"),
+    ({"kube_version": "latest"}, {}, "not a Kubernetes version"),
+    # mask arithmetic and capacity
+    ({"node_mask_ipv6": 80}, {}, "difference is greater than 16"),
+    ({"node_mask_ipv6": 48}, {}, "mask size of cluster CIDR must be less than or equal to --node-cidr-mask-size"),
+    ({"node_mask_ipv4": 15}, {}, "must be less than or equal to --node-cidr-mask-size"),
+    ({"node_mask_ipv4": 33}, {}, "longer than an IPv4 address"),
+    ({"node_mask_ipv6": 126}, {}, "difference is greater than 16"),
+    ({"node_mask_ipv4": 16}, {}, "gives 1 node block(s)"),
+    ({"node_mask_ipv4": 26}, {}, "gives 1024 node block(s) of 62 pod address(es)"),
+    ({"pod_cidrs": "10.244.0.0/16,fd00:10:244::/120"}, {}, "cannot hold 3 node(s) at 110 pods per node"),
+    ({"pod_cidrs": "10.244.0.0/16,fd00:10:244::/56", "node_count": 300, "node_mask_ipv6": 64}, {}, "node block(s)"),
+    ({"max_pods": 0}, {}, "max_pods must be a positive integer"),
+    # overlaps
+    ({"service_cidrs": "10.96.0.0/16,fd00:10:244:ff::/112"}, {}, "overlaps Service range fd00:10:244:ff::/112"),
+    ({"node_cidrs": "192.168.77.0/24,fd00:10:244::/64"}, {}, "overlaps node range fd00:10:244::/64"),
+    ({"node_cidrs": "10.96.0.0/24,fd00:77::/64"}, {}, "overlaps node range 10.96.0.0/24"),
+    # node addresses
+    ({"nodes": {"cp1": "192.168.77.11,::1", "w1": "", "w2": ""}}, {}, "::1 is a loopback address"),
+    ({"nodes": {"cp1": "192.168.77.11,fe80::1", "w1": "", "w2": ""}}, {}, "link-local"),
+    ({"nodes": {"cp1": "192.168.77.11,fd00:77::99", "w1": "", "w2": ""}}, {}, "lists fd00:77::99 but the host has no such address"),
+    ({"nodes": {"cp1": "192.168.77.11,fd00:77::11,fd00:77::12", "w1": "", "w2": ""}}, {}, "two IPv6 addresses"),
+    ({"nodes": {"cp1": "192.168.77.11,fd00:10:244::5", "w1": "", "w2": ""}},
+     {"interfaces": dict(CURRENT["interfaces"], cp1=eth0("192.168.77.11", "fd00:10:244::5"))}, "lies inside the cluster range"),
+    ({}, _no_v6("w2"), "node w2 has no usable global IPv6 address on eth0"),
+    ({}, {"interfaces": dict(CURRENT["interfaces"], w1=eth0("192.168.77.21", extra=[
+        {"local": "fd00:77::21", "scope": "global", "deprecated": True}]))}, "node w1 has no usable global IPv6"),
+    ({}, {"interfaces": dict(CURRENT["interfaces"], w1=eth0("192.168.77.21", extra=[
+        {"local": "fe80::21", "scope": "link"}]))}, "node w1 has no usable global IPv6"),
+    ({}, {"disable_ipv6": {"cp1": "0", "w1": "1", "w2": "0"}}, "node w1 has IPv6 disabled"),
+    ({"nodes": {}}, {}, "no nodes in the inventory"),
+    # stale gates
+    ({"current_feature_gates": "IPv6DualStack"}, {}, "missing bool value for IPv6DualStack"),
+    ({"current_feature_gates": "IPv6DualStack=maybe"}, {}, "invalid value of IPv6DualStack=maybe"),
+]
+
+
+@pytest.mark.parametrize("overrides, current_patch, words", BAD, ids=["bad%02d" % i for i in range(len(BAD))])
+def test_bad_target_fails_in_preflight(overrides, current_patch, words):
+    with pytest.raises(DualStackError) as err:
+        target(current_patch, **overrides)
+    assert words in str(err.value)
+
+
+def test_there_are_at_least_forty_bad_targets():
+    assert len(BAD) >= 40
+
+
+def test_stale_gate_is_stripped_not_rejected_on_new_versions():
+    assert target(current_feature_gates="IPv6DualStack=true")["kube-apiserver"]["feature-gates"] is None
