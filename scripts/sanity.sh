@@ -10,7 +10,7 @@ dest="$work/ansible_collections/dualstack/kubernetes"
 rm -rf "$work"
 mkdir -p "$dest"
 cd "$repo"
-git ls-files -z --cached --others --exclude-standard -- . ':!:lab' ':!:molecule' ':!:.ci' ':!:tests/unit/lab' \
+git ls-files -z --cached --others --exclude-standard -- . ':!:lab' ':!:molecule' ':!:.ci' ':!:tests/unit/lab' ':!:tests/lab' \
   | xargs -0 -I{} cp --parents {} "$dest/"
 cd "$dest"
 git init --quiet . && git add --all

@@ -25,7 +25,8 @@ from dslab.util import NODE_PATH, CommandError, Log, cache_root, log, run, run_d
 SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
 PACKAGES = (
-    "openssh-server", "python3", "iproute2", "systemd-sysv", "iptables", "conntrack",
+    # python3-yaml: dualstack.kubernetes.component_flags edits static Pod manifests on the node.
+    "openssh-server", "python3", "python3-yaml", "iproute2", "systemd-sysv", "iptables", "conntrack",
     "iputils-ping", "udev", "dbus", "containerd", "runc", "containernetworking-plugins",
     "ethtool", "socat", "ca-certificates", "procps", "kmod", "curl", "less", "ebtables",
     "util-linux", "mount", "netbase",
