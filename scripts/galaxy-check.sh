@@ -18,6 +18,10 @@ for module in $(ls "$out/collections/ansible_collections/dualstack/kubernetes/pl
 done
 echo "ansible-doc: every plugin documented"
 ansible-playbook -i localhost, "$repo/tests/integration/installed_collection.yml"
+# The collection's own playbook by FQCN, from the installed copy.
+ansible-playbook -i "$repo/examples/inventory.yml" dualstack.kubernetes.plan > "$out/plan.log"
+grep -q "kubelet on dslab-w2: --node-ip=192.168.77.22,fd00:77::22" "$out/plan.log" || { cat "$out/plan.log"; exit 1; }
+echo "ansible-playbook dualstack.kubernetes.plan from the installed collection: ok"
 # The main job with a wrong configuration must fail, before anything changes, with the rule's words.
 if ansible-playbook -i "$repo/examples/inventory.yml" "$repo/playbooks/plan.yml" \
      -e dualstack_kube_version=1.33 -e dualstack_service_cidrs=10.96.0.0/16,fd00:10:96::/64 > "$out/bad.log" 2>&1; then
