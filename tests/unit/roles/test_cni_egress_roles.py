@@ -1,0 +1,198 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: Contributors to the dualstack.kubernetes collection
+"""The cni and egress roles, run by ansible-playbook against stand-ins for kubectl and ip6tables.
+
+No Flannel or Calico can run here (no images), so kubectl is replaced by fixtures/cni/fake_kubectl.py
+holding the published upstream objects, and ip6tables by fake_ip6tables.py. What is checked: which
+objects the roles write, what they write, that a second run changes nothing, and that check mode
+writes nothing. What is not: that flannel, Calico or ip-masq-agent behave as expected with the result.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[3]
+FIXTURES = REPO / "tests" / "unit" / "plugins" / "module_utils" / "fixtures" / "cni"
+PLAYBOOK_BIN = Path(sys.executable).parent / "ansible-playbook"
+PODS = "10.244.0.0/16,fd00:10:244::/56"
+SERVICES = "10.96.0.0/16,fd00:10:96::/112"
+
+pytestmark = pytest.mark.skipif(not PLAYBOOK_BIN.exists(), reason="ansible-playbook is not installed next to python")
+
+
+def objects(name, kinds=("ConfigMap", "DaemonSet")):
+    found = [d for d in yaml.safe_load_all((FIXTURES / name).read_text()) if d and d["kind"] in kinds]
+    for obj in found:
+        obj["metadata"]["resourceVersion"] = "100"
+    return found
+
+
+class Lab:
+    def __init__(self, tmp_path, objs):
+        self.tmp = tmp_path
+        self.state = tmp_path / "kube.json"
+        self.state.write_text(json.dumps({"objects": objs, "log": []}))
+        self.kubectl = "%s %s --kubeconfig /nonexistent" % (sys.executable, FIXTURES / "fake_kubectl.py")
+        for host in ("cp1", "w1"):
+            (tmp_path / host).mkdir()
+            (tmp_path / host / "ip6tables.json").write_text("{}")
+            wrapper = tmp_path / host / "ip6tables"
+            wrapper.write_text('#!/bin/sh\nexec "%s" "%s" "%s" "$@"\n' % (sys.executable, FIXTURES / "fake_ip6tables.py",
+                                                                      tmp_path / host / "ip6tables.json"))
+            wrapper.chmod(0o755)
+
+    def run(self, role, extra=None, check=False):
+        host_vars = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+                     "egress_ip6tables": str(self.tmp / "{{ inventory_hostname }}" / "ip6tables")}
+        variables = dict(host_vars, dualstack_pod_cidrs=PODS, dualstack_service_cidrs=SERVICES,
+                         cni_kubectl=self.kubectl, egress_kubectl=self.kubectl)
+        variables.update(extra or {})
+        inventory = {"all": {"vars": variables,
+                             "children": {"kube_control_plane": {"hosts": {"cp1": {}}},
+                                          "kube_node": {"hosts": {"w1": {}}},
+                                          "k8s_cluster": {"children": {"kube_control_plane": {}, "kube_node": {}}}}}}
+        (self.tmp / "inventory.yml").write_text(yaml.safe_dump(inventory))
+        (self.tmp / "play.yml").write_text(yaml.safe_dump([{"name": "Run the role", "hosts": "k8s_cluster",
+                                                            "gather_facts": False,
+                                                            "roles": ["dualstack.kubernetes.%s" % role]}]))
+        env = dict(os.environ, FAKE_KUBE_STATE=str(self.state), ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_COLLECTIONS_PATH=str(REPO / "tests" / "output" / ".collections"),
+                   ANSIBLE_LOCAL_TEMP=str(self.tmp / "tmp"), ANSIBLE_HOME=str(self.tmp / "home"))
+        command = [str(PLAYBOOK_BIN), "-i", str(self.tmp / "inventory.yml"), str(self.tmp / "play.yml")]
+        if check:
+            command.append("--check")
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+        return {host: int(changed) for host, changed in re.findall(r"^(\w+)\s+:.*?changed=(\d+)", done.stdout, re.M)}
+
+    @property
+    def kube(self):
+        return json.loads(self.state.read_text())
+
+    def obj(self, kind, name):
+        return [o for o in self.kube["objects"] if o["kind"] == kind and o["metadata"]["name"] == name][0]
+
+    def chains(self, host):
+        return json.loads((self.tmp / host / "ip6tables.json").read_text()).get("chains", {})
+
+
+@pytest.fixture(autouse=True)
+def collection_link():
+    subprocess.run(["make", "-s", "-C", str(REPO), "collection"], check=True)
+
+
+def test_cni_role_flannel(tmp_path):
+    lab = Lab(tmp_path, objects("kube-flannel-v0.20.2.yml"))
+    assert lab.run("cni", check=True)["cp1"] == 0 and lab.kube["log"] == []
+    assert lab.run("cni")["cp1"] == 2
+    assert lab.kube["log"] == [["replace", "ConfigMap", "kube-flannel", "kube-flannel-cfg"],
+                               ["patch", "DaemonSet", "kube-flannel", "kube-flannel-ds"]]
+    conf = json.loads(lab.obj("ConfigMap", "kube-flannel-cfg")["data"]["net-conf.json"])
+    assert conf["IPv6Network"] == "fd00:10:244::/56" and conf["EnableIPv6"] is True
+    template = lab.obj("DaemonSet", "kube-flannel-ds")["spec"]["template"]
+    assert template["metadata"]["annotations"] == {"dualstack.kubernetes.io/ipv6-pod-cidr": "fd00:10:244::/56"}
+    assert lab.run("cni") == {"cp1": 0, "w1": 0}
+    assert len(lab.kube["log"]) == 2
+
+
+def test_cni_role_flannel_wrong_network_fails_and_writes_nothing(tmp_path):
+    lab = Lab(tmp_path, objects("kube-flannel.yml"))
+    with pytest.raises(AssertionError, match="is not the cluster's primary pod range"):
+        lab.run("cni", {"dualstack_pod_cidrs": "10.42.0.0/16,fd00:10:244::/56"})
+    assert lab.kube["log"] == []
+
+
+def test_cni_role_calico(tmp_path):
+    v4_pool = {"apiVersion": "crd.projectcalico.org/v1", "kind": "IPPool",
+               "metadata": {"name": "default-ipv4-ippool", "resourceVersion": "7"},
+               "spec": {"cidr": "10.244.0.0/16", "blockSize": 26, "ipipMode": "Always", "natOutgoing": True,
+                        "nodeSelector": "all()", "vxlanMode": "Never"}}
+    lab = Lab(tmp_path, objects("calico.yaml") + [v4_pool])
+    assert lab.run("cni", check=True)["cp1"] == 0 and lab.kube["log"] == []
+    assert lab.run("cni")["cp1"] == 3
+    assert lab.kube["log"] == [["replace", "ConfigMap", "kube-system", "calico-config"],
+                               ["create", "IPPool", "", "default-ipv6-ippool"],
+                               ["replace", "DaemonSet", "kube-system", "calico-node"]]
+    assert '"assign_ipv6": "true"' in lab.obj("ConfigMap", "calico-config")["data"]["cni_network_config"]
+    assert lab.obj("IPPool", "default-ipv6-ippool")["spec"]["cidr"] == "fd00:10:244::/56"
+    assert lab.obj("IPPool", "default-ipv4-ippool") == v4_pool
+    node = lab.obj("DaemonSet", "calico-node")
+    env = {e["name"]: e.get("value") for e in node["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["FELIX_IPV6SUPPORT"] == "true" and env["IP6"] == "autodetect"
+    assert lab.run("cni") == {"cp1": 0, "w1": 0}
+
+
+def test_cni_role_refuses_operator_calico(tmp_path):
+    node = objects("calico.yaml", ("DaemonSet",))[0]
+    node["metadata"]["namespace"] = "calico-system"
+    lab = Lab(tmp_path, [node])
+    with pytest.raises(AssertionError, match="operator-managed Calico"):
+        lab.run("cni")
+
+
+def test_cni_role_none_for_bridge(tmp_path):
+    lab = Lab(tmp_path, objects("ip-masq-agent.yaml"))
+    assert lab.run("cni") == {"cp1": 0, "w1": 0}
+    assert lab.kube["log"] == []
+
+
+def test_egress_role_ip_masq_agent(tmp_path):
+    lab = Lab(tmp_path, objects("ip-masq-agent.yaml"))
+    assert lab.run("egress", {"egress_mode": "ip-masq-agent"}, check=True)["cp1"] == 0 and lab.kube["log"] == []
+    assert lab.run("egress", {"egress_mode": "ip-masq-agent"})["cp1"] == 2
+    assert lab.kube["log"] == [["create", "ConfigMap", "kube-system", "ip-masq-agent"],
+                               ["replace", "DaemonSet", "kube-system", "ip-masq-agent"]]
+    config = yaml.safe_load(lab.obj("ConfigMap", "ip-masq-agent")["data"]["config"])
+    assert config["nonMasqueradeCIDRs"] == ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00:10:244::/56"]
+    container = lab.obj("DaemonSet", "ip-masq-agent")["spec"]["template"]["spec"]["containers"][0]
+    assert container["args"] == ["--enable-ipv6=true"]
+    assert lab.run("egress", {"egress_mode": "ip-masq-agent"}) == {"cp1": 0, "w1": 0}
+
+
+def test_egress_role_ip_masq_agent_existing_config(tmp_path):
+    config = "".join(line for line in (FIXTURES / "ip-masq-agent-config").read_text().splitlines(True) if not line.startswith("#"))
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "data": {"config": config},
+          "metadata": {"name": "ip-masq-agent", "namespace": "kube-system", "resourceVersion": "3"}}
+    lab = Lab(tmp_path, objects("ip-masq-agent.yaml") + [cm])
+    assert lab.run("egress", {"egress_mode": "ip-masq-agent", "egress_nonmasq_cidrs": ["fd00:77::/64"]})["cp1"] == 2
+    assert lab.kube["log"][0] == ["replace", "ConfigMap", "kube-system", "ip-masq-agent"]
+    assert yaml.safe_load(lab.obj("ConfigMap", "ip-masq-agent")["data"]["config"])["nonMasqueradeCIDRs"][-2:] == [
+        "fd00:10:244::/56", "fd00:77::/64"]
+
+
+def test_egress_role_bridge(tmp_path):
+    lab = Lab(tmp_path, [])
+    assert lab.run("egress", {"egress_mode": "bridge"}, check=True) == {"cp1": 0, "w1": 0}
+    assert lab.chains("cp1") == {}
+    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 3, "w1": 3}
+    for host in ("cp1", "w1"):
+        chains = lab.chains(host)
+        assert chains["DUALSTACK-MASQ6"] == [["-d", "fd00:10:96::/112", "-j", "RETURN"],
+                                             ["-s", "fd00:10:244::/56", "!", "-d", "fd00:10:244::/56", "-j", "MASQUERADE"]]
+        assert chains["POSTROUTING"] == [["-s", "fd00:10:244::/56", "-m", "comment", "--comment",
+                                          "dualstack.kubernetes: masquerade IPv6 pod egress", "-j", "DUALSTACK-MASQ6"]]
+    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 0, "w1": 0}
+    # A stale rule (e.g. another Service range) makes the role refill the chain in order.
+    state = json.loads((tmp_path / "w1" / "ip6tables.json").read_text())
+    wanted = copy.deepcopy(state["chains"]["DUALSTACK-MASQ6"])
+    state["chains"]["DUALSTACK-MASQ6"].insert(0, ["-d", "fd00:99::/112", "-j", "RETURN"])
+    (tmp_path / "w1" / "ip6tables.json").write_text(json.dumps(state))
+    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 0, "w1": 2}
+    assert lab.chains("w1")["DUALSTACK-MASQ6"] == wanted
+    assert len(lab.chains("w1")["POSTROUTING"]) == 1
+
+
+def test_egress_role_none_does_nothing(tmp_path):
+    lab = Lab(tmp_path, [])
+    assert lab.run("egress") == {"cp1": 0, "w1": 0}
+    assert lab.chains("cp1") == {}
