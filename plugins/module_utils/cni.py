@@ -28,7 +28,10 @@ import json
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-import yaml
+try:
+    import yaml
+except ImportError:  # pragma: no cover - PyYAML ships with ansible-core on the controller, where filters run
+    yaml = None
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.cidrs import (
     Network,
@@ -400,7 +403,7 @@ def calico_ippool(
 
     ``pool_cidr`` defaults to the IPv6 pod range and must lie inside it.
     """
-    _, v6 = dual_pod_ranges(pod_cidrs)
+    v6 = dual_pod_ranges(pod_cidrs)[1]
     cidr = parse_cidr(pool_cidr) if pool_cidr not in (None, "") else v6
     if cidr.version != 6 or not cidr.subnet_of(v6):  # type: ignore[arg-type]
         raise DualStackError(
@@ -543,8 +546,8 @@ def calico_dualstack(
       ``CALICO_IPV6POOL_NAT_OUTGOING``.
     * IPPool: IPv4 pools unchanged; an IPv6 pool is validated and gets ``natOutgoing``/``vxlanMode``.
     """
-    _, v6 = dual_pod_ranges(pod_cidrs)
-    _, size, vxlan = check_ipv6_pool(v6, block_size, "Never", vxlan_mode)
+    v6 = dual_pod_ranges(pod_cidrs)[1]
+    size, vxlan = check_ipv6_pool(v6, block_size, "Never", vxlan_mode)[1:]
     if not isinstance(nat_outgoing, bool):
         raise DualStackError("nat_outgoing %r must be true or false" % (nat_outgoing,))
     is_list = isinstance(obj, (list, tuple)) or (isinstance(obj, dict) and str(obj.get("kind", "")).endswith("List") and "items" in obj)
@@ -592,6 +595,8 @@ def merge_cidrs(existing: List[Any], added: List[Network], where: str) -> List[s
 
 def ip_masq_configmap(item: Dict[str, Any], ranges: List[Network], nomasq_all_reserved_ranges: bool) -> Dict[str, Any]:
     where = "%s data.config" % object_name(item)
+    if yaml is None:  # pragma: no cover
+        raise DualStackError("%s: reading the agent's YAML configuration needs PyYAML; install it" % where)
     text = (item.get("data") or {}).get("config")
     if text is None or not str(text).strip():
         config: Dict[str, Any] = {}
@@ -693,7 +698,7 @@ def ipv6_masquerade_rules(pod_cidrs: Any, service_cidrs: Any = None, chain: Any 
     the jump from POSTROUTING for traffic from the pod range, RETURN for the IPv6 Service
     range and any extra ranges, then ``-s <pod> ! -d <pod> -j MASQUERADE``.
     """
-    _, v6 = dual_pod_ranges(pod_cidrs)
+    v6 = dual_pod_ranges(pod_cidrs)[1]
     if not isinstance(chain, str) or not re.match(r"^[A-Za-z0-9_.-]{1,28}$", chain) or chain.upper() in ("POSTROUTING", "PREROUTING", "OUTPUT", "INPUT"):
         raise DualStackError(
             "chain %r is not a usable chain name: use a dedicated chain of up to 28 letters, digits, '-', '_' or '.', "

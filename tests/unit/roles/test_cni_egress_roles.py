@@ -47,8 +47,8 @@ class Lab:
             (tmp_path / host).mkdir()
             (tmp_path / host / "ip6tables.json").write_text("{}")
             wrapper = tmp_path / host / "ip6tables"
-            wrapper.write_text('#!/bin/sh\nexec "%s" "%s" "%s" "$@"\n' % (sys.executable, FIXTURES / "fake_ip6tables.py",
-                                                                      tmp_path / host / "ip6tables.json"))
+            fake = (sys.executable, FIXTURES / "fake_ip6tables.py", tmp_path / host / "ip6tables.json")
+            wrapper.write_text('#!/bin/sh\nexec "%s" "%s" "%s" "$@"\n' % fake)
             wrapper.chmod(0o755)
 
     def run(self, role, extra=None, check=False):
@@ -92,7 +92,7 @@ def collection_link():
 
 
 def test_cni_role_flannel(tmp_path):
-    lab = Lab(tmp_path, objects("kube-flannel-v0.20.2.yml"))
+    lab = Lab(tmp_path, objects("kube-flannel-v0.20.2.yml.txt"))
     assert lab.run("cni", check=True)["cp1"] == 0 and lab.kube["log"] == []
     assert lab.run("cni")["cp1"] == 2
     assert lab.kube["log"] == [["replace", "ConfigMap", "kube-flannel", "kube-flannel-cfg"],
@@ -106,7 +106,7 @@ def test_cni_role_flannel(tmp_path):
 
 
 def test_cni_role_flannel_wrong_network_fails_and_writes_nothing(tmp_path):
-    lab = Lab(tmp_path, objects("kube-flannel.yml"))
+    lab = Lab(tmp_path, objects("kube-flannel.yml.txt"))
     with pytest.raises(AssertionError, match="is not the cluster's primary pod range"):
         lab.run("cni", {"dualstack_pod_cidrs": "10.42.0.0/16,fd00:10:244::/56"})
     assert lab.kube["log"] == []
@@ -117,7 +117,7 @@ def test_cni_role_calico(tmp_path):
                "metadata": {"name": "default-ipv4-ippool", "resourceVersion": "7"},
                "spec": {"cidr": "10.244.0.0/16", "blockSize": 26, "ipipMode": "Always", "natOutgoing": True,
                         "nodeSelector": "all()", "vxlanMode": "Never"}}
-    lab = Lab(tmp_path, objects("calico.yaml") + [v4_pool])
+    lab = Lab(tmp_path, objects("calico.yaml.txt") + [v4_pool])
     assert lab.run("cni", check=True)["cp1"] == 0 and lab.kube["log"] == []
     assert lab.run("cni")["cp1"] == 3
     assert lab.kube["log"] == [["replace", "ConfigMap", "kube-system", "calico-config"],
@@ -133,7 +133,7 @@ def test_cni_role_calico(tmp_path):
 
 
 def test_cni_role_refuses_operator_calico(tmp_path):
-    node = objects("calico.yaml", ("DaemonSet",))[0]
+    node = objects("calico.yaml.txt", ("DaemonSet",))[0]
     node["metadata"]["namespace"] = "calico-system"
     lab = Lab(tmp_path, [node])
     with pytest.raises(AssertionError, match="operator-managed Calico"):
@@ -141,13 +141,13 @@ def test_cni_role_refuses_operator_calico(tmp_path):
 
 
 def test_cni_role_none_for_bridge(tmp_path):
-    lab = Lab(tmp_path, objects("ip-masq-agent.yaml"))
+    lab = Lab(tmp_path, objects("ip-masq-agent.yaml.txt"))
     assert lab.run("cni") == {"cp1": 0, "w1": 0}
     assert lab.kube["log"] == []
 
 
 def test_egress_role_ip_masq_agent(tmp_path):
-    lab = Lab(tmp_path, objects("ip-masq-agent.yaml"))
+    lab = Lab(tmp_path, objects("ip-masq-agent.yaml.txt"))
     assert lab.run("egress", {"egress_mode": "ip-masq-agent"}, check=True)["cp1"] == 0 and lab.kube["log"] == []
     assert lab.run("egress", {"egress_mode": "ip-masq-agent"})["cp1"] == 2
     assert lab.kube["log"] == [["create", "ConfigMap", "kube-system", "ip-masq-agent"],
@@ -163,7 +163,7 @@ def test_egress_role_ip_masq_agent_existing_config(tmp_path):
     config = "".join(line for line in (FIXTURES / "ip-masq-agent-config").read_text().splitlines(True) if not line.startswith("#"))
     cm = {"apiVersion": "v1", "kind": "ConfigMap", "data": {"config": config},
           "metadata": {"name": "ip-masq-agent", "namespace": "kube-system", "resourceVersion": "3"}}
-    lab = Lab(tmp_path, objects("ip-masq-agent.yaml") + [cm])
+    lab = Lab(tmp_path, objects("ip-masq-agent.yaml.txt") + [cm])
     assert lab.run("egress", {"egress_mode": "ip-masq-agent", "egress_nonmasq_cidrs": ["fd00:77::/64"]})["cp1"] == 2
     assert lab.kube["log"][0] == ["replace", "ConfigMap", "kube-system", "ip-masq-agent"]
     assert yaml.safe_load(lab.obj("ConfigMap", "ip-masq-agent")["data"]["config"])["nonMasqueradeCIDRs"][-2:] == [
@@ -196,3 +196,66 @@ def test_egress_role_none_does_nothing(tmp_path):
     lab = Lab(tmp_path, [])
     assert lab.run("egress") == {"cp1": 0, "w1": 0}
     assert lab.chains("cp1") == {}
+
+
+def real_ip6tables_usable():
+    if os.geteuid() != 0 or not Path("/usr/sbin/ip6tables").exists() or not Path("/usr/sbin/ip").exists():
+        return False
+    name = "dscni-probe-%d" % os.getpid()
+    if subprocess.run(["ip", "netns", "add", name], capture_output=True, check=False).returncode != 0:
+        return False
+    subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
+    return True
+
+
+@pytest.fixture
+def netns_per_host(tmp_path):
+    """One throwaway network namespace per inventory host, with an ip6tables wrapper that runs inside it."""
+    names = {}
+    for host in ("cp1", "w1"):
+        name = "dscni-%s-%d" % (host, os.getpid())
+        subprocess.run(["ip", "netns", "add", name], check=True)
+        names[host] = name
+    yield names
+    for name in names.values():
+        subprocess.run(["ip", "netns", "del", name], check=False)
+
+
+@pytest.mark.skipif(not real_ip6tables_usable(), reason="needs root, ip6tables and ip netns")
+def test_egress_role_bridge_real_ip6tables(tmp_path, netns_per_host):
+    lab = Lab(tmp_path, [])
+    for host, name in netns_per_host.items():
+        (tmp_path / host / "ip6tables").write_text('#!/bin/sh\nexec ip netns exec %s /usr/sbin/ip6tables "$@"\n' % name)
+
+    def rules(host, chain):
+        out = subprocess.run(["ip", "netns", "exec", netns_per_host[host], "ip6tables", "-w", "-t", "nat", "-S", chain],
+                             capture_output=True, text=True, check=True).stdout
+        return [line for line in out.splitlines() if line.startswith("-A ")]
+
+    assert lab.run("egress", {"egress_mode": "bridge"}, check=True) == {"cp1": 0, "w1": 0}
+    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 3, "w1": 3}
+    for host in netns_per_host:
+        assert rules(host, "DUALSTACK-MASQ6") == [
+            "-A DUALSTACK-MASQ6 -d fd00:10:96::/112 -j RETURN",
+            "-A DUALSTACK-MASQ6 -s fd00:10:244::/56 ! -d fd00:10:244::/56 -j MASQUERADE",
+        ]
+        assert rules(host, "POSTROUTING") == [
+            '-A POSTROUTING -s fd00:10:244::/56 -m comment --comment "dualstack.kubernetes: masquerade IPv6 pod egress" '
+            "-j DUALSTACK-MASQ6"]
+    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 0, "w1": 0}
+    # Another Service range: the chain is refilled, the jump stays single.
+    assert lab.run("egress", {"egress_mode": "bridge", "dualstack_service_cidrs": "10.96.0.0/16,fd00:10:97::/112"}) == {
+        "cp1": 2, "w1": 2}
+    assert rules("w1", "DUALSTACK-MASQ6")[0] == "-A DUALSTACK-MASQ6 -d fd00:10:97::/112 -j RETURN"
+    assert len(rules("w1", "DUALSTACK-MASQ6")) == 2 and len(rules("w1", "POSTROUTING")) == 1
+
+
+def test_egress_role_bridge_refills_a_chain_in_the_wrong_order(tmp_path):
+    lab = Lab(tmp_path, [])
+    assert lab.run("egress", {"egress_mode": "bridge"})["cp1"] == 3
+    state = json.loads((tmp_path / "cp1" / "ip6tables.json").read_text())
+    wanted = copy.deepcopy(state["chains"]["DUALSTACK-MASQ6"])
+    state["chains"]["DUALSTACK-MASQ6"].reverse()
+    (tmp_path / "cp1" / "ip6tables.json").write_text(json.dumps(state))
+    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 2, "w1": 0}
+    assert lab.chains("cp1")["DUALSTACK-MASQ6"] == wanted

@@ -42,12 +42,12 @@ def fixture_objects(name):
 
 
 def test_filters_compute_on_fixtures():
-    flannel_cm = [d for d in fixture_objects("kube-flannel-v0.20.2.yml") if d["kind"] == "ConfigMap"][0]
+    flannel_cm = [d for d in fixture_objects("kube-flannel-v0.20.2.yml.txt") if d["kind"] == "ConfigMap"][0]
     assert '"EnableIPv6": true' in f("flannel_dualstack")(flannel_cm, pod_cidrs=PODS)["data"]["net-conf.json"]
-    calico = [d for d in fixture_objects("calico.yaml") if d["kind"] in ("ConfigMap", "DaemonSet")]
+    calico = [d for d in fixture_objects("calico.yaml.txt") if d["kind"] in ("ConfigMap", "DaemonSet")]
     assert len(f("calico_dualstack")(calico, pod_cidrs=PODS)) == 2
     assert f("calico_ippool")(PODS)["spec"]["cidr"] == "fd00:10:244::/56"
-    masq = [d for d in fixture_objects("ip-masq-agent.yaml")][0]
+    masq = fixture_objects("ip-masq-agent.yaml.txt")[0]
     assert f("ip_masq_agent_dualstack")(masq, pod_cidrs=PODS)["spec"]["template"]["spec"]["containers"][0]["args"] == [
         "--enable-ipv6=true"]
     assert f("ipv6_masquerade_rules")(PODS)[-1]["rule"][-1] == "MASQUERADE"

@@ -67,7 +67,7 @@ def raises(match, func, *args, **kwargs):
     return str(info.value)
 
 
-FLANNEL_FIXTURES = ["kube-flannel.yml", "kube-flannel-v0.20.2.yml"]
+FLANNEL_FIXTURES = ["kube-flannel.yml.txt", "kube-flannel-v0.20.2.yml.txt"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ def test_flannel_idempotent(fixture):
 
 
 def test_flannel_pod_cidrs_forms_and_canonical_output():
-    cm = one("kube-flannel.yml", "ConfigMap")
+    cm = one("kube-flannel.yml.txt", "ConfigMap")
     out = cni.flannel_dualstack(cm, "10.244.0.0/16,FD00:10:244:0::/56")
     assert json.loads(out["data"]["net-conf.json"])["IPv6Network"] == "fd00:10:244::/56"
 
@@ -112,7 +112,7 @@ def test_flannel_pod_cidrs_forms_and_canonical_output():
 def test_flannel_keeps_other_keys_order_and_compact_form():
     # Derived from the fixture: the current upstream manifest also carries "EnableNFTables"; one-line JSON as
     # some installers write it.
-    cm = one("kube-flannel-v0.20.2.yml", "ConfigMap")
+    cm = one("kube-flannel-v0.20.2.yml.txt", "ConfigMap")
     cm["data"]["net-conf.json"] = '{"Network": "10.244.0.0/16", "EnableNFTables": false, "Backend": {"Type": "host-gw"}}'
     out = cni.flannel_dualstack(cm, PODS)["data"]["net-conf.json"]
     assert out == ('{"Network": "10.244.0.0/16", "IPv6Network": "fd00:10:244::/56", "EnableIPv6": true, '
@@ -120,7 +120,7 @@ def test_flannel_keeps_other_keys_order_and_compact_form():
 
 
 def test_flannel_existing_ipv6network_with_ipv6_disabled_is_switched_on_in_place():
-    cm = one("kube-flannel.yml", "ConfigMap")
+    cm = one("kube-flannel.yml.txt", "ConfigMap")
     cm["data"]["net-conf.json"] = (
         '{\n  "Network": "10.244.0.0/16",\n  "EnableIPv6": false,\n  "IPv6Network": "fd00:10:244::/56",\n'
         '  "Backend": {\n    "Type": "vxlan"\n  }\n}\n'
@@ -131,7 +131,7 @@ def test_flannel_existing_ipv6network_with_ipv6_disabled_is_switched_on_in_place
 
 
 def test_flannel_enable_ipv6_false_without_network_is_replaced_after_network():
-    cm = one("kube-flannel.yml", "ConfigMap")
+    cm = one("kube-flannel.yml.txt", "ConfigMap")
     cm["data"]["net-conf.json"] = '{"EnableIPv6": false, "Network": "10.244.0.0/16"}'
     out = json.loads(cni.flannel_dualstack(cm, PODS)["data"]["net-conf.json"])
     assert list(out) == ["Network", "IPv6Network", "EnableIPv6"] and out["EnableIPv6"] is True
@@ -139,12 +139,12 @@ def test_flannel_enable_ipv6_false_without_network_is_replaced_after_network():
 
 def test_flannel_network_must_be_the_primary_pod_range():
     message = raises("is not the cluster's primary pod range", cni.flannel_dualstack,
-                     one("kube-flannel.yml", "ConfigMap"), ["10.42.0.0/16", "fd00:10:244::/56"])
+                     one("kube-flannel.yml.txt", "ConfigMap"), ["10.42.0.0/16", "fd00:10:244::/56"])
     assert "10.244.0.0/16" in message and "10.42.0.0/16" in message and "--cluster-cidr[0]" in message
 
 
 def test_flannel_other_ipv6network_is_refused():
-    cm = cni.flannel_dualstack(one("kube-flannel.yml", "ConfigMap"), ["10.244.0.0/16", "fd00:99::/56"])
+    cm = cni.flannel_dualstack(one("kube-flannel.yml.txt", "ConfigMap"), ["10.244.0.0/16", "fd00:99::/56"])
     message = raises("IPv6Network is already fd00:99::/56", cni.flannel_dualstack, cm, PODS)
     assert "fd00:10:244::/56" in message and "cannot move its range" in message
 
@@ -162,18 +162,18 @@ def test_flannel_other_ipv6network_is_refused():
     ],
 )
 def test_flannel_net_conf_errors(conf, match):
-    cm = one("kube-flannel.yml", "ConfigMap")
+    cm = one("kube-flannel.yml.txt", "ConfigMap")
     cm["data"]["net-conf.json"] = conf
     raises(match, cni.flannel_dualstack, cm, PODS)
 
 
 def test_flannel_wrong_objects():
-    raises("is not a ConfigMap", cni.flannel_dualstack, one("kube-flannel.yml", "DaemonSet"), PODS)
-    cm = one("kube-flannel.yml", "ConfigMap")
+    raises("is not a ConfigMap", cni.flannel_dualstack, one("kube-flannel.yml.txt", "DaemonSet"), PODS)
+    cm = one("kube-flannel.yml.txt", "ConfigMap")
     del cm["data"]["net-conf.json"]
     raises("has no data key net-conf.json", cni.flannel_dualstack, cm, PODS)
     raises("not a Kubernetes object", cni.flannel_dualstack, "kube-flannel-cfg", PODS)
-    raises("takes one object", cni.flannel_dualstack, [one("kube-flannel.yml", "ConfigMap")] * 2, PODS)
+    raises("takes one object", cni.flannel_dualstack, [one("kube-flannel.yml.txt", "ConfigMap")] * 2, PODS)
 
 
 @pytest.mark.parametrize(
@@ -181,7 +181,7 @@ def test_flannel_wrong_objects():
 )
 def test_flannel_needs_both_ranges_ipv4_first(pods):
     with pytest.raises(DualStackError):
-        cni.flannel_dualstack(one("kube-flannel.yml", "ConfigMap"), pods)
+        cni.flannel_dualstack(one("kube-flannel.yml.txt", "ConfigMap"), pods)
 
 
 @settings(max_examples=60, deadline=None)
@@ -195,7 +195,7 @@ def test_flannel_needs_both_ranges_ipv4_first(pods):
     indent=st.sampled_from([None, 2, 4]),
 )
 def test_flannel_idempotent_property(v4, v6, indent):
-    cm = one("kube-flannel.yml", "ConfigMap")
+    cm = one("kube-flannel.yml.txt", "ConfigMap")
     cm["data"]["net-conf.json"] = json.dumps({"Network": str(v4), "Backend": {"Type": "vxlan"}}, indent=indent)
     once = cni.flannel_dualstack(cm, [str(v4), str(v6)])
     assert cni.flannel_dualstack(once, [str(v4), str(v6)]) == once
@@ -228,12 +228,12 @@ def test_cni_ipam_matrix(kind, objects, expected):
 
 
 def test_cni_ipam_reads_calico_config():
-    assert cni.cni_ipam("calico", docs("calico.yaml")) is False
-    cm = one("calico.yaml", "ConfigMap")
+    assert cni.cni_ipam("calico", docs("calico.yaml.txt")) is False
+    cm = one("calico.yaml.txt", "ConfigMap")
     cm["data"]["cni_network_config"] = cm["data"]["cni_network_config"].replace(
         '"type": "calico-ipam"', '"type": "host-local", "subnet": "usePodCidr"')
     assert cni.cni_ipam("calico", [cm]) is True
-    assert cni.cni_ipam("flannel", docs("kube-flannel.yml")) is True
+    assert cni.cni_ipam("flannel", docs("kube-flannel.yml.txt")) is True
 
 
 def test_cni_ipam_errors():
@@ -250,7 +250,7 @@ def test_cni_ipam_errors():
 
 
 def test_calico_configmap_published():
-    before = one("calico.yaml", "ConfigMap", "calico-config")
+    before = one("calico.yaml.txt", "ConfigMap", "calico-config")
     pristine = copy.deepcopy(before)
     after = cni.calico_dualstack(before, PODS)
     assert before == pristine
@@ -268,12 +268,12 @@ def test_calico_configmap_published():
 
 
 def test_calico_configmap_idempotent_and_untouched_when_done():
-    once = cni.calico_dualstack(one("calico.yaml", "ConfigMap"), PODS)
+    once = cni.calico_dualstack(one("calico.yaml.txt", "ConfigMap"), PODS)
     assert cni.calico_dualstack(once, PODS) == once
 
 
 def test_calico_configmap_host_local():
-    cm = one("calico.yaml", "ConfigMap")
+    cm = one("calico.yaml.txt", "ConfigMap")
     cm["data"]["cni_network_config"] = cm["data"]["cni_network_config"].replace(
         '"type": "calico-ipam"', '"type": "host-local",\n              "subnet": "usePodCidr"')
     once = cni.calico_dualstack(cm, PODS)
@@ -283,7 +283,7 @@ def test_calico_configmap_host_local():
 
 
 def test_calico_configmap_errors():
-    cm = one("calico.yaml", "ConfigMap")
+    cm = one("calico.yaml.txt", "ConfigMap")
     fixed = copy.deepcopy(cm)
     fixed["data"]["cni_network_config"] = fixed["data"]["cni_network_config"].replace(
         '"type": "calico-ipam"', '"type": "host-local", "subnet": "10.244.1.0/24"')
@@ -300,7 +300,7 @@ def test_calico_configmap_errors():
 
 
 def test_calico_node_daemonset_published():
-    before = one("calico.yaml", "DaemonSet", "calico-node")
+    before = one("calico.yaml.txt", "DaemonSet", "calico-node")
     pristine = copy.deepcopy(before)
     after = cni.calico_dualstack(before, PODS)
     assert before == pristine
@@ -324,7 +324,7 @@ def test_calico_node_daemonset_published():
 
 
 def test_calico_node_options():
-    ds = one("calico.yaml", "DaemonSet")
+    ds = one("calico.yaml.txt", "DaemonSet")
     env = env_map(cni.calico_dualstack(ds, PODS, block_size=120, vxlan_mode="CrossSubnet", nat_outgoing=False,
                                        ip6_autodetection_method="interface=eth0"))
     assert (env["CALICO_IPV6POOL_BLOCK_SIZE"], env["CALICO_IPV6POOL_VXLAN"], env["CALICO_IPV6POOL_NAT_OUTGOING"],
@@ -332,7 +332,7 @@ def test_calico_node_options():
 
 
 def test_calico_node_keeps_explicit_ip6_and_inner_pool():
-    ds = one("calico.yaml", "DaemonSet")
+    ds = one("calico.yaml.txt", "DaemonSet")
     env_of(ds).append({"name": "IP6", "value": "fd00:1::10"})
     env_of(ds).append({"name": "CALICO_IPV6POOL_CIDR", "value": "fd00:10:244:80::/57"})
     env = env_map(cni.calico_dualstack(ds, PODS))
@@ -340,19 +340,19 @@ def test_calico_node_keeps_explicit_ip6_and_inner_pool():
 
 
 def test_calico_node_refuses_a_pool_outside_the_range():
-    ds = one("calico.yaml", "DaemonSet")
+    ds = one("calico.yaml.txt", "DaemonSet")
     env_of(ds).append({"name": "CALICO_IPV6POOL_CIDR", "value": "fd99::/48"})
     message = raises("CALICO_IPV6POOL_CIDR is fd99::/48, outside the cluster's IPv6 pod range", cni.calico_dualstack, ds, PODS)
     assert "fd00:10:244::/56" in message
 
 
 def test_calico_list_forms():
-    objects = [one("calico.yaml", "ConfigMap"), one("calico.yaml", "DaemonSet")]
+    objects = [one("calico.yaml.txt", "ConfigMap"), one("calico.yaml.txt", "DaemonSet")]
     as_list = cni.calico_dualstack(objects, PODS)
     assert isinstance(as_list, list) and len(as_list) == 2
     wrapped = cni.calico_dualstack({"apiVersion": "v1", "kind": "List", "items": objects}, PODS)
     assert wrapped == as_list
-    raises("is not a Calico object it changes", cni.calico_dualstack, one("calico.yaml", "CustomResourceDefinition"), PODS)
+    raises("is not a Calico object it changes", cni.calico_dualstack, one("calico.yaml.txt", "CustomResourceDefinition"), PODS)
     raises("no object given", cni.calico_dualstack, None, PODS)
 
 
@@ -387,7 +387,7 @@ def test_calico_existing_pool_errors():
 
 
 def test_calico_ippool_shapes_match_the_published_crd():
-    crd = one("calico.yaml", "CustomResourceDefinition", "ippools.crd.projectcalico.org")
+    crd = one("calico.yaml.txt", "CustomResourceDefinition", "ippools.crd.projectcalico.org")
     schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
     kinds = {"integer": int, "string": str, "boolean": bool}
     for api in cni.CALICO_API_VERSIONS:
@@ -428,10 +428,10 @@ def test_calico_ippool_errors(kwargs, match):
 
 
 def test_calico_dualstack_option_errors():
-    raises("Calico accepts IPv6 block sizes", cni.calico_dualstack, one("calico.yaml", "DaemonSet"), PODS, block_size=64)
-    raises("is not a Calico encapsulation mode", cni.calico_dualstack, one("calico.yaml", "DaemonSet"), PODS, vxlan_mode="always")
-    raises("must be true or false", cni.calico_dualstack, one("calico.yaml", "DaemonSet"), PODS, nat_outgoing="true")
-    raises("blockSize 122 is larger than IPv6 pool", cni.calico_dualstack, one("calico.yaml", "DaemonSet"),
+    raises("Calico accepts IPv6 block sizes", cni.calico_dualstack, one("calico.yaml.txt", "DaemonSet"), PODS, block_size=64)
+    raises("is not a Calico encapsulation mode", cni.calico_dualstack, one("calico.yaml.txt", "DaemonSet"), PODS, vxlan_mode="always")
+    raises("must be true or false", cni.calico_dualstack, one("calico.yaml.txt", "DaemonSet"), PODS, nat_outgoing="true")
+    raises("blockSize 122 is larger than IPv6 pool", cni.calico_dualstack, one("calico.yaml.txt", "DaemonSet"),
            ["10.244.0.0/16", "fd00:10:244::/124"])
 
 
@@ -440,7 +440,7 @@ def test_calico_dualstack_option_errors():
        mode=st.sampled_from(cni.CALICO_ENCAP_MODES))
 def test_calico_idempotent_property(prefix, block, mode):
     pods = ["10.244.0.0/16", "fd00:10:244::/%d" % prefix]
-    objects = [one("calico.yaml", "ConfigMap"), one("calico.yaml", "DaemonSet")]
+    objects = [one("calico.yaml.txt", "ConfigMap"), one("calico.yaml.txt", "DaemonSet")]
     if block < prefix:
         with pytest.raises(DualStackError, match="must fit in its pool"):
             cni.calico_dualstack(objects, pods, block_size=block, vxlan_mode=mode)
@@ -506,7 +506,7 @@ def test_ip_masq_configmap_errors():
 
 
 def test_ip_masq_daemonset_published():
-    before = one("ip-masq-agent.yaml", "DaemonSet")
+    before = one("ip-masq-agent.yaml.txt", "DaemonSet")
     pristine = copy.deepcopy(before)
     after = cni.ip_masq_agent_dualstack(before, PODS)
     assert before == pristine
@@ -527,22 +527,22 @@ def test_ip_masq_daemonset_published():
     ],
 )
 def test_ip_masq_daemonset_flag_variants(args, expected):
-    ds = one("ip-masq-agent.yaml", "DaemonSet")
+    ds = one("ip-masq-agent.yaml.txt", "DaemonSet")
     ds["spec"]["template"]["spec"]["containers"][0]["args"] = args
     assert cni.ip_masq_agent_dualstack(ds, PODS)["spec"]["template"]["spec"]["containers"][0]["args"] == expected
 
 
 def test_ip_masq_daemonset_errors_and_lists():
-    ds = one("ip-masq-agent.yaml", "DaemonSet")
+    ds = one("ip-masq-agent.yaml.txt", "DaemonSet")
     ds["spec"]["template"]["spec"]["containers"][0]["command"] = ["/ip-masq-agent", "--enable-ipv6=false"]
     raises("move the flag to args", cni.ip_masq_agent_dualstack, ds, PODS)
-    ds = one("ip-masq-agent.yaml", "DaemonSet")
+    ds = one("ip-masq-agent.yaml.txt", "DaemonSet")
     ds["spec"]["template"]["spec"]["containers"].append({"name": "sidecar", "image": "x"})
     ds["spec"]["template"]["spec"]["containers"][0]["name"] = "masq"
     raises("has no container named 'ip-masq-agent'", cni.ip_masq_agent_dualstack, ds, PODS)
     assert cni.ip_masq_agent_dualstack(ds, PODS, container="masq")["spec"]["template"]["spec"]["containers"][0]["args"] == [
         "--enable-ipv6=true"]
-    both = cni.ip_masq_agent_dualstack([masq_configmap(), one("ip-masq-agent.yaml", "DaemonSet")], PODS)
+    both = cni.ip_masq_agent_dualstack([masq_configmap(), one("ip-masq-agent.yaml.txt", "DaemonSet")], PODS)
     assert [o["kind"] for o in both] == ["ConfigMap", "DaemonSet"]
     raises("no object given", cni.ip_masq_agent_dualstack, None, PODS)
 
