@@ -48,8 +48,9 @@ CALICO_V6_BLOCK_DEFAULT = 122
 CALICO_ENCAP_MODES = ("Never", "Always", "CrossSubnet")
 CALICO_API_VERSIONS = ("crd.projectcalico.org/v1", "projectcalico.org/v3")
 CALICO_POOL_NAME = "default-ipv6-ippool"
-#: flannel backends that can only carry IPv4 (IP-in-IPv4 tunnel; the legacy UDP backend).
-FLANNEL_V4_ONLY_BACKENDS = ("udp", "ipip")
+#: flannel backends that carry IPv6: flannel's kube subnet manager (pkg/subnet/kube/kube.go) says "only vxlan,
+#: host-gw and wireguard backends support dual stack now" and turns IPv6 off in the lease of any other backend.
+FLANNEL_DUAL_STACK_BACKENDS = ("vxlan", "host-gw", "wireguard")
 #: ip-masq-agent defaults: ``cidrLimit`` and the ranges it uses when ``nonMasqueradeCIDRs`` is unset.
 IP_MASQ_CIDR_LIMIT = 64
 IP_MASQ_DEFAULT_NONMASQ = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
@@ -253,6 +254,30 @@ def cni_ipam(kind: Any, objects: Any = None) -> bool:
     return IPAM_USES_NODE_CIDRS[(name, ipam)]
 
 
+def nodes_without_pod_cidr(nodes: Any, pod_cidrs: Any) -> List[str]:
+    """Names of the Nodes whose ``spec.podCIDRs`` hold no IPv6 block inside the cluster's IPv6 pod range.
+
+    Such nodes were registered before the conversion and must be re-registered before a CNI whose
+    IPAM reads node podCIDRs (flannel) is told to use IPv6: flannel builds every node's lease from
+    its podCIDRs, and a node without an IPv6 one gets no IPv6 subnet.
+    """
+    v6 = dual_pod_ranges(pod_cidrs)[1]
+    missing = []
+    for node in objects_of(nodes, "nodes_without_pod_cidr"):
+        if node["kind"] != "Node":
+            raise DualStackError("nodes_without_pod_cidr: %s is not a Node: pass 'kubectl get nodes -o json'" % object_name(node))
+        spec = node.get("spec") or {}
+        cidrs = spec.get("podCIDRs") or ([spec["podCIDR"]] if spec.get("podCIDR") else [])
+        found = False
+        for cidr in cidrs:
+            network = canonical_cidr_or_error(cidr, "%s spec.podCIDRs" % object_name(node))
+            if network.version == 6 and network.subnet_of(v6):  # type: ignore[arg-type]
+                found = True
+        if not found:
+            missing.append(str((node.get("metadata") or {}).get("name", "?")))
+    return missing
+
+
 # --------------------------------------------------------------------------------------------
 # flannel
 # --------------------------------------------------------------------------------------------
@@ -298,10 +323,11 @@ def flannel_dualstack(obj: Any, pod_cidrs: Any) -> Dict[str, Any]:
             % (where, conf["Network"], v4, network)
         )
     backend = str((conf.get("Backend") or {}).get("Type", "vxlan")).lower()
-    if backend in FLANNEL_V4_ONLY_BACKENDS:
+    if backend not in FLANNEL_DUAL_STACK_BACKENDS:
         raise DualStackError(
-            "%s: flannel backend %r carries IPv4 only, so dual-stack cannot work with it; switch the "
-            "backend to vxlan (or host-gw, wireguard) first" % (where, backend)
+            "%s: flannel backend %r carries IPv4 only (flannel: only vxlan, host-gw and wireguard backends support "
+            "dual stack; any other backend gets an IPv4-only lease); switch the backend to vxlan, host-gw or "
+            "wireguard first" % (where, backend)
         )
     current_v6 = conf.get("IPv6Network")
     if current_v6 is not None:

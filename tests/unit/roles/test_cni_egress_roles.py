@@ -91,8 +91,18 @@ def collection_link():
     subprocess.run(["make", "-s", "-C", str(REPO), "collection"], check=True)
 
 
+def nodes(*v6):
+    """Nodes cp1 and w1; those named in v6 already re-registered with an IPv6 podCIDR."""
+    result = []
+    for index, name in enumerate(("cp1", "w1")):
+        cidrs = ["10.244.%d.0/24" % index] + (["fd00:10:244:%d::/64" % index] if name in v6 else [])
+        result.append({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "resourceVersion": "9"},
+                       "spec": {"podCIDR": cidrs[0], "podCIDRs": cidrs}})
+    return result
+
+
 def test_cni_role_flannel(tmp_path):
-    lab = Lab(tmp_path, objects("kube-flannel-v0.20.2.yml.txt"))
+    lab = Lab(tmp_path, objects("kube-flannel-v0.20.2.yml.txt") + nodes("cp1", "w1"))
     assert lab.run("cni", check=True)["cp1"] == 0 and lab.kube["log"] == []
     assert lab.run("cni")["cp1"] == 2
     assert lab.kube["log"] == [["replace", "ConfigMap", "kube-flannel", "kube-flannel-cfg"],
@@ -105,8 +115,16 @@ def test_cni_role_flannel(tmp_path):
     assert len(lab.kube["log"]) == 2
 
 
+def test_cni_role_flannel_waits_for_every_node(tmp_path):
+    lab = Lab(tmp_path, objects("kube-flannel.yml.txt") + nodes("cp1"))
+    with pytest.raises(AssertionError, match="Nodes w1 have no IPv6 podCIDR in fd00:10:244::/56"):
+        lab.run("cni")
+    assert lab.kube["log"] == []
+    assert lab.run("cni", {"cni_flannel_check_nodes": False})["cp1"] == 2
+
+
 def test_cni_role_flannel_wrong_network_fails_and_writes_nothing(tmp_path):
-    lab = Lab(tmp_path, objects("kube-flannel.yml.txt"))
+    lab = Lab(tmp_path, objects("kube-flannel.yml.txt") + nodes("cp1", "w1"))
     with pytest.raises(AssertionError, match="is not the cluster's primary pod range"):
         lab.run("cni", {"dualstack_pod_cidrs": "10.42.0.0/16,fd00:10:244::/56"})
     assert lab.kube["log"] == []

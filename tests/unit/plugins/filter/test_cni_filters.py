@@ -12,7 +12,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 FILTERS = ["flannel_dualstack", "calico_dualstack", "calico_ippool", "ip_masq_agent_dualstack",
-           "ipv6_masquerade_rules", "cni_ipam"]
+           "ipv6_masquerade_rules", "cni_ipam", "nodes_without_pod_cidr"]
 FIXTURES = Path(__file__).resolve().parents[1] / "module_utils" / "fixtures" / "cni"
 PODS = "10.244.0.0/16,fd00:10:244::/56"
 
@@ -64,6 +64,7 @@ def test_filters_compute_on_fixtures():
         ("ipv6_masquerade_rules", ("10.244.0.0/16",), {}, "^ipv6_masquerade_rules: pod_cidrs"),
         ("cni_ipam", ("weave",), {}, "^cni_ipam: CNI 'weave' is not known"),
         ("cni_ipam", (), {}, "^cni_ipam: wrong arguments"),
+        ("nodes_without_pod_cidr", ({"kind": "Pod"},), {"pod_cidrs": PODS}, "^nodes_without_pod_cidr: .*is not a Node"),
     ],
 )
 def test_errors_are_filter_errors_named_after_the_filter(name, args, kwargs, match):

@@ -156,6 +156,7 @@ def test_flannel_other_ipv6network_is_refused():
         ('{"Backend": {"Type": "vxlan"}}', "has no Network"),
         ('{"Network": "10.244.0.0/16", "Backend": {"Type": "udp"}}', "carries IPv4 only"),
         ('{"Network": "10.244.0.0/16", "Backend": {"Type": "ipip"}}', "switch the backend to vxlan"),
+        ('{"Network": "10.244.0.0/16", "Backend": {"Type": "ipsec"}}', "only vxlan, host-gw and wireguard backends support"),
         ('{"Network": "10.244.0.0/16",', "is not valid JSON"),
         ('["10.244.0.0/16"]', "is not a JSON object"),
         ('{"Network": "10.244.0.0/33"}', "is not a CIDR"),
@@ -202,6 +203,35 @@ def test_flannel_idempotent_property(v4, v6, indent):
     conf = json.loads(once["data"]["net-conf.json"])
     assert conf == {"Network": str(v4), "IPv6Network": str(v6), "EnableIPv6": True, "Backend": {"Type": "vxlan"}}
     assert ("\n" in once["data"]["net-conf.json"]) == (indent is not None)
+
+
+@pytest.mark.parametrize("backend", ["vxlan", "host-gw", "wireguard", "VXLAN"])
+def test_flannel_dual_stack_backends(backend):
+    cm = one("kube-flannel.yml.txt", "ConfigMap")
+    cm["data"]["net-conf.json"] = json.dumps({"Network": "10.244.0.0/16", "Backend": {"Type": backend}})
+    assert json.loads(cni.flannel_dualstack(cm, PODS)["data"]["net-conf.json"])["EnableIPv6"] is True
+
+
+def node(name, *cidrs, legacy=None):
+    spec = {"podCIDRs": list(cidrs)} if cidrs else {}
+    if legacy:
+        spec["podCIDR"] = legacy
+    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}, "spec": spec}
+
+
+def test_nodes_without_pod_cidr():
+    nodes = {"apiVersion": "v1", "kind": "List", "items": [
+        node("cp1", "10.244.0.0/24", "fd00:10:244::/64"),
+        node("w1", "10.244.1.0/24"),
+        node("w2"),
+        node("w3", legacy="10.244.3.0/24"),
+        node("w4", "10.244.4.0/24", "fd00:99::/64"),
+        node("w5", "10.244.5.0/24", "FD00:10:244:5::/64"),
+    ]}
+    assert cni.nodes_without_pod_cidr(nodes, PODS) == ["w1", "w2", "w3", "w4"]
+    assert cni.nodes_without_pod_cidr([], PODS) == []
+    raises("is not a Node", cni.nodes_without_pod_cidr, one("kube-flannel.yml.txt", "ConfigMap"), PODS)
+    raises("is not a CIDR", cni.nodes_without_pod_cidr, node("x", "10.244.0.0/24", "nonsense"), PODS)
 
 
 # ---------------------------------------------------------------------------------------------
