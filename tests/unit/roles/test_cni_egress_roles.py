@@ -11,6 +11,7 @@ writes nothing. What is not: that flannel, Calico or ip-masq-agent behave as exp
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import re
@@ -110,7 +111,8 @@ def test_cni_role_flannel(tmp_path):
     conf = json.loads(lab.obj("ConfigMap", "kube-flannel-cfg")["data"]["net-conf.json"])
     assert conf["IPv6Network"] == "fd00:10:244::/56" and conf["EnableIPv6"] is True
     template = lab.obj("DaemonSet", "kube-flannel-ds")["spec"]["template"]
-    assert template["metadata"]["annotations"] == {"dualstack.kubernetes.io/ipv6-pod-cidr": "fd00:10:244::/56"}
+    digest = hashlib.sha1(lab.obj("ConfigMap", "kube-flannel-cfg")["data"]["net-conf.json"].encode()).hexdigest()
+    assert template["metadata"]["annotations"] == {"dualstack.kubernetes.io/net-conf-sha1": digest}
     assert lab.run("cni") == {"cp1": 0, "w1": 0}
     assert len(lab.kube["log"]) == 2
 
@@ -147,6 +149,8 @@ def test_cni_role_calico(tmp_path):
     node = lab.obj("DaemonSet", "calico-node")
     env = {e["name"]: e.get("value") for e in node["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env["FELIX_IPV6SUPPORT"] == "true" and env["IP6"] == "autodetect"
+    digest = hashlib.sha1(lab.obj("ConfigMap", "calico-config")["data"]["cni_network_config"].encode()).hexdigest()
+    assert node["spec"]["template"]["metadata"]["annotations"]["dualstack.kubernetes.io/cni-network-config-sha1"] == digest
     assert lab.run("cni") == {"cp1": 0, "w1": 0}
 
 
