@@ -129,33 +129,6 @@ def check_addresses_present(host: str, wanted: List[str], interfaces: Any) -> No
             )
 
 
-def ipam_uses_node_podcidrs(cni_configs: List[Any]) -> bool:
-    """Whether the CNI's IPAM allocates from ``node.spec.podCIDRs`` (then nodes must re-register).
-
-    host-local (bridge, flannel, kindnet) does; calico-ipam, Cilium cluster-pool and
-    whereabouts do not. ``cni_configs`` are parsed .conf/.conflist documents.
-    """
-    types = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            ipam = node.get("ipam")
-            if isinstance(ipam, dict) and "type" in ipam:
-                types.add(ipam["type"])
-            if node.get("type") == "flannel":
-                types.add("host-local")
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(cni_configs)
-    if not types:
-        return True  # unknown: re-registering is the safe choice
-    return bool(types & {"host-local"})
-
-
 def check_ipv6_enabled(host: str, disable_ipv6: Any) -> None:
     """``net.ipv6.conf.all.disable_ipv6`` must be 0 on every node."""
     if str(disable_ipv6).strip() != "0":

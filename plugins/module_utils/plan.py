@@ -26,8 +26,8 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.conversion im
     check_ipv6_enabled,
     check_keeps_current,
     detect_node_ips,
-    ipam_uses_node_podcidrs,
 )
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import conf_ipam_uses_node_cidrs
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.feature_gates import feature_gates
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import parse_version, require_dual_stack_version
@@ -270,5 +270,5 @@ def apply_current(current: Mapping[str, Any], pod: List[str], service: List[str]
             resolved[host] = addresses
             if host in interfaces and addresses not in (None, "", []):
                 check_addresses_present(host, node_ips(host, addresses, families), interfaces[host])
-    extra = {"reregister_nodes": ipam_uses_node_podcidrs(current.get("cni_configs") or [])}
+    extra = {"reregister_nodes": conf_ipam_uses_node_cidrs(current.get("cni_configs") or [])}
     return resolved, extra

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils import conversion
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import conf_ipam_uses_node_cidrs
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 
 
@@ -118,11 +119,15 @@ def test_control_planes_agree():
         ([{"plugins": [{"type": "flannel", "delegate": {"isDefaultGateway": True}}]}], True),
         ([{"plugins": [{"type": "calico", "ipam": {"type": "calico-ipam"}}]}], False),
         ([{"plugins": [{"type": "cilium-cni"}]}], True),
+        ([{"plugins": [{"type": "ptp", "ipam": {"type": "host-local"}}]}], True),
+        ([{"plugins": [{"type": "calico", "ipam": {"type": "host-local"}}]}], True),
+        ({"type": "bridge", "ipam": {"type": "host-local"}}, True),
+        ([{"plugins": [{"type": "weird"}]}], True),
         ([], True),
     ],
 )
 def test_ipam_uses_node_podcidrs(configs, uses):
-    assert conversion.ipam_uses_node_podcidrs(configs) is uses
+    assert conf_ipam_uses_node_cidrs(configs) is uses
 
 
 def test_ipv6_must_be_enabled():
