@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: Contributors to the dualstack.kubernetes collection
+"""Static checks of the conversion roles and the site playbook.
+
+Every role variable carries the role's prefix and is documented in meta/argument_specs.yml,
+every task is named and uses a FQCN from ansible.builtin or this collection, and
+playbooks/site.yml runs the roles in the conversion order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[3]
+ROLES = ["control_plane", "kubelet", "kube_proxy", "nodes", "verify"]
+# Keys of a task that are not its action.
+TASK_KEYS = {
+    "name", "when", "register", "loop", "loop_control", "vars", "changed_when", "failed_when", "until",
+    "retries", "delay", "delegate_to", "run_once", "check_mode", "environment", "notify", "block", "rescue",
+    "always", "tags", "become", "no_log", "ignore_errors", "throttle", "listen", "args", "delegate_facts",
+}
+
+
+def load(path: Path) -> Any:
+    return yaml.safe_load(path.read_text())
+
+
+def tasks(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for task in items or []:
+        yield task
+        for key in ("block", "rescue", "always"):
+            yield from tasks(task.get(key, []))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_defaults_prefixed_and_documented(role: str) -> None:
+    defaults = load(REPO / "roles" / role / "defaults" / "main.yml") or {}
+    options = load(REPO / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]["main"]["options"]
+    for name in list(defaults) + list(options):
+        assert name.startswith(role + "_"), f"{role}: {name} lacks the role prefix"
+    assert set(defaults) <= set(options), f"{role}: undocumented defaults {set(defaults) - set(options)}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_tasks_named_and_fqcn(role: str) -> None:
+    for path in sorted((REPO / "roles" / role).glob("*/*.yml")):
+        if path.parent.name not in ("tasks", "handlers"):
+            continue
+        for task in tasks(load(path)):
+            assert task.get("name"), f"{path}: unnamed task {task}"
+            if "block" in task:
+                continue
+            actions = [key for key in task if key not in TASK_KEYS]
+            assert len(actions) == 1, f"{path}: {task['name']}: actions {actions}"
+            assert actions[0].startswith(("ansible.builtin.", "dualstack.kubernetes.")), f"{path}: {actions[0]}"
+
+
+def test_site_runs_the_roles_in_conversion_order() -> None:
+    plays = load(REPO / "playbooks" / "site.yml")
+    order = []
+    for play in plays:
+        for entry in play.get("roles", []):
+            components = (entry.get("vars") or {}).get("control_plane_components")
+            order.append(entry["role"].split(".")[-1] + (":" + ",".join(components) if components else ""))
+    assert order == [
+        "preflight",
+        "control_plane:kube-apiserver",
+        "control_plane:kube-controller-manager",
+        "kubelet",
+        "kube_proxy",
+        "nodes",
+        "verify",
+    ]
+    by_role = {entry["role"]: play for play in plays for entry in play.get("roles", [])}
+    assert all(play.get("serial") == 1 for play in plays if "control_plane" in str(play.get("roles")))
+    assert by_role["dualstack.kubernetes.nodes"]["hosts"] == "kube_control_plane[0]"
+
+
+def test_checkout_site_imports_the_collection_playbook() -> None:
+    assert load(REPO / "site.yml") == [
+        {"name": "Convert the cluster to dual-stack", "ansible.builtin.import_playbook": "playbooks/site.yml"}
+    ]
+
+
+def test_molecule_lab_converges_with_site_and_checks_idempotence() -> None:
+    molecule = load(REPO / "molecule" / "lab" / "molecule.yml")
+    sequence = molecule["scenario"]["test_sequence"]
+    assert sequence.index("converge") < sequence.index("idempotence") < sequence.index("verify")
+    converge = load(REPO / "molecule" / "lab" / "converge.yml")
+    assert converge[0]["ansible.builtin.import_playbook"] == "dualstack.kubernetes.site"
