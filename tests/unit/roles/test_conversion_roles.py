@@ -73,6 +73,8 @@ def test_site_runs_the_roles_in_conversion_order() -> None:
         "kubelet",
         "kube_proxy",
         "nodes",
+        "cni",
+        "egress",
         "verify",
     ]
     by_role = {entry["role"]: play for play in plays for entry in play.get("roles", [])}

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Benchmark: convert the lab to dual-stack and measure what operators care about.
+
+Needs a fresh single-stack lab (`PYTHONPATH=lab python3 -m dslab up`); it changes the lab
+(`dslab down` afterwards). It prints:
+- conversion wall time with a per-phase (per-play) breakdown, and the sum of the unavoidable
+  restarts beside it (static Pod restarts of kube-apiserver / kube-controller-manager, kubelet
+  restarts, node re-registrations, as timed by the playbook's own wait tasks);
+- kube-apiserver unavailability: /readyz probed every 100 ms from the host during the run;
+- failed IPv4 requests: a client pod loops HTTP requests to a 2-replica Deployment's IPv4
+  ClusterIP during the run and counts failures;
+- the second (idempotent) run's time.
+Run from the checkout: PATH=.venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=tests/output/.collections python benchmarks/conversion.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TARGET = {
+    "dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/56",
+    "dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/112",
+    "dualstack_node_cidrs": "192.168.77.0/24,fd00:77::/64",
+}
+APISERVER = "https://192.168.77.11:6443/readyz"
+NS = "dualstack-bench"
+WORKLOAD = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: %(ns)s}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: %(ns)s}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm: {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: web}}}
+      containers:
+      - {name: web, image: dualstack.lab/testbox:1, imagePullPolicy: Never, ports: [{containerPort: 8080}]}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web, namespace: %(ns)s}
+spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: %(ns)s}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+""" % {"ns": NS}
+# The client runs on the control plane (drained last, and only briefly) and counts failures.
+CLIENT = """
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: %(ns)s}
+spec:
+  terminationGracePeriodSeconds: 1
+  nodeSelector: {node-role.kubernetes.io/control-plane: ""}
+  tolerations: [{operator: Exists}]
+  containers:
+  - name: client
+    image: dualstack.lab/testbox:1
+    imagePullPolicy: Never
+    args: [sh, -c, 'ok=0; fail=0; while true; do if printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 2 web.%(ns)s 80 | grep -q "200 OK"; then ok=$((ok+1)); else fail=$((fail+1)); fi; echo "ok=$ok fail=$fail" > /tmp/count; sleep 0.2; done']
+""" % {"ns": NS}
+
+
+def dslab(*args: str, stdin: str | None = None) -> str:
+    env = dict(os.environ, PYTHONPATH=str(REPO / "lab"))
+    return subprocess.run([sys.executable, "-m", "dslab", *args], check=True, capture_output=True, text=True,
+                          env=env, input=stdin).stdout
+
+
+class ReadyzProbe(threading.Thread):
+    """GET /readyz every 100 ms; record the total time it did not answer 200."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.stop = threading.Event()
+        self.samples = 0
+        self.failures = 0
+        self.longest = 0.0
+        self.down = 0.0
+        self._down_since: float | None = None
+        self.context = ssl.create_default_context()
+        self.context.check_hostname = False
+        self.context.verify_mode = ssl.CERT_NONE  # a probe of one lab address; no credentials are sent
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            started = time.monotonic()
+            try:
+                ok = urllib.request.urlopen(APISERVER, timeout=1, context=self.context).status == 200
+            except Exception:  # pylint: disable=broad-except
+                ok = False
+            self.samples += 1
+            if ok:
+                if self._down_since is not None:
+                    self.longest = max(self.longest, started - self._down_since)
+                    self.down += started - self._down_since
+                self._down_since = None
+            else:
+                self.failures += 1
+                self._down_since = self._down_since or started
+            self.stop.wait(max(0.0, 0.1 - (time.monotonic() - started)))
+
+
+def run_site(inventory: str, varsfile: str) -> tuple[float, dict, float]:
+    """Run site.yml; return wall time, seconds per play, and seconds spent in restart waits.
+
+    The restart waits are the tasks that wait for a restarted component (their names start
+    with "Wait"): the time the conversion cannot avoid, whatever Ansible itself costs.
+    """
+    cmd = ["ansible-playbook", "-i", inventory, str(REPO / "playbooks/site.yml"), "-e", "@" + varsfile]
+    env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="false", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    started = time.monotonic()
+    phases: dict[str, float] = {}
+    current, since = None, started
+    task, task_since, waits = "", started, 0.0
+    lines = []
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith(("TASK [", "PLAY [", "PLAY RECAP", "RUNNING HANDLER [")):
+                now = time.monotonic()
+                if re.search(r"(: |\[)Wait", task):
+                    waits += now - task_since
+                task, task_since = line, now
+            match = re.match(r"PLAY \[(.*?)\]", line)
+            if match or line.startswith("PLAY RECAP"):
+                now = time.monotonic()
+                if current:
+                    phases[current] = phases.get(current, 0.0) + now - since
+                current, since = (match.group(1).split(" - ")[0] if match else None), now
+        code = proc.wait()
+    wall = time.monotonic() - started
+    if code != 0:
+        sys.stdout.write("".join(lines[-60:]))
+        raise SystemExit("site.yml failed (exit %d)" % code)
+    return wall, phases, waits
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        inventory = Path(tmp, "inventory.yml")
+        inventory.write_text(dslab("inventory"))
+        varsfile = Path(tmp, "target.json")
+        varsfile.write_text(json.dumps(TARGET))
+        dslab("kubectl", "apply", "-f", "-", stdin=WORKLOAD)
+        dslab("kubectl", "-n", NS, "rollout", "status", "deploy/web", "--timeout=120s")
+        dslab("kubectl", "apply", "-f", "-", stdin=CLIENT)
+        dslab("kubectl", "-n", NS, "wait", "pod/client", "--for=condition=Ready", "--timeout=120s")
+        time.sleep(2)
+        probe = ReadyzProbe()
+        probe.start()
+        wall, phases, waits = run_site(str(inventory), str(varsfile))
+        probe.stop.set()
+        probe.join()
+        counts = dslab("kubectl", "-n", NS, "exec", "client", "--", "cat", "/tmp/count").strip()
+        second, second_phases, _ = run_site(str(inventory), str(varsfile))
+    print("conversion wall time: %.1f s" % wall)
+    for name, seconds in phases.items():
+        print("  %-50s %7.1f s" % (name[:50], seconds))
+    print("waits for restarted components (sum of 'Wait ...' tasks): %.1f s = %.0f%% of the run" % (waits, 100 * waits / wall))
+    print("apiserver /readyz every 100 ms: %d probes, %d failed, %.1f s unavailable in all (longest gap %.1f s)"
+          % (probe.samples, probe.failures, probe.down, probe.longest))
+    print("IPv4 requests to the Service during the conversion: %s" % counts)
+    print("second run: %.1f s (%s)" % (second, ", ".join("%s %.1f s" % (k[:20], v) for k, v in second_phases.items())))
+    print("ratio second/first run: %.2f" % (second / wall))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
