@@ -1,5 +1,7 @@
 # The two commands of the README:
-#   make main   install everything, then run the main job on the built-in lab
+#   make main   install everything, bring the built-in lab up (single-stack), convert it to
+#               dual-stack with playbooks/site.yml and print the verification table
+#   make plan   validate examples/inventory.yml's target and print the flags (no host contacted)
 #   make test   install everything, then run every test (unit, lint, sanity, galaxy, lab)
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -9,9 +11,14 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/tests/output/.collections
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: main test venv collection unit lint sanity galaxy lab-test lab-up lab-down
+.PHONY: main plan test venv collection unit lint sanity galaxy lab-test lab-up lab-down
 
-main: venv collection
+main: venv collection lab-up
+	PYTHONPATH=lab python -m dslab inventory > tests/output/lab-inventory.yml
+	ANSIBLE_HOST_KEY_CHECKING=false ansible-playbook -i tests/output/lab-inventory.yml playbooks/site.yml -e @examples/lab-target.yml \
+	  -e verify_report_path=$(CURDIR)/tests/output/dualstack-verify-report.json
+
+plan: venv collection
 	ansible-playbook -i examples/inventory.yml playbooks/plan.yml
 
 test: venv collection unit lint sanity galaxy lab-test
@@ -43,6 +50,7 @@ lab-test:
 	scripts/lab-test.sh
 
 lab-up: venv
+	@mkdir -p tests/output
 	PYTHONPATH=lab python -m dslab up
 
 lab-down:
