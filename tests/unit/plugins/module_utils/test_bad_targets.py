@@ -62,7 +62,8 @@ def _no_v6(host):
 
 BAD = [
     # families and order
-    ({"pod_cidrs": "fd00:10:244::/56,10.244.0.0/16", "service_cidrs": "fd00:10:96::/112,10.96.0.0/16"}, {}, "does not keep the current --service-cluster-ip-range[0]"),
+    ({"pod_cidrs": "fd00:10:244::/56,10.244.0.0/16", "service_cidrs": "fd00:10:96::/112,10.96.0.0/16"}, {},
+     "does not keep the current --service-cluster-ip-range[0]"),
     ({"pod_cidrs": "fd00:10:244::/56,10.244.0.0/16"}, {}, "same families in the same order"),
     ({"service_cidrs": "fd00:10:96::/112,10.96.0.0/16"}, {}, "same families in the same order"),
     ({"pod_cidrs": "10.244.0.0/16,10.245.0.0/16"}, {}, "must be of different IP family"),

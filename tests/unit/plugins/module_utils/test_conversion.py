@@ -12,7 +12,7 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import
 def iface(name, *addrs):
     infos = []
     for addr in addrs:
-        local, _, rest = addr.partition(" ")
+        local, dummy, rest = addr.partition(" ")
         info = {"family": "inet6" if ":" in local else "inet", "local": local, "prefixlen": 64,
                 "scope": "link" if local.startswith("fe80") else ("host" if local in ("::1", "127.0.0.1") else "global"),
                 "preferred_life_time": 4294967295}
