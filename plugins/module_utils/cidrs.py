@@ -54,6 +54,11 @@ def family_name(version: int) -> str:
     return "IPv4" if version == 4 else "IPv6"
 
 
+def families_of(cidrs: Sequence[str]) -> List[str]:
+    """The family of each (already validated) CIDR, in order, e.g. ``['IPv4', 'IPv6']``."""
+    return [family_name(parse_cidr(cidr).version) for cidr in cidrs]
+
+
 def ip_family(value: Any) -> str:
     """Return ``IPv4`` or ``IPv6`` for an IP address or a CIDR (host bits allowed)."""
     if isinstance(value, str) and value.strip():

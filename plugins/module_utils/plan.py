@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.cidrs import (
     check_node_mask,
     dualstack_cidrs,
+    families_of,
     family_name,
     node_cidr_mask_size,
     parse_cidr,
@@ -40,8 +41,8 @@ def check_same_primary_family(pod: List[str], service: List[str]) -> None:
     to be dual-stack alike ("serviceCIDR and secondaryServiceCIDR are not dualstack"), and
     KEP-563 forbids changing the primary family of either.
     """
-    pod_families = [family_name(parse_cidr(c).version) for c in pod]
-    service_families = [family_name(parse_cidr(c).version) for c in service]
+    pod_families = families_of(pod)
+    service_families = families_of(service)
     if pod_families != service_families:
         raise DualStackError(
             "pod ranges %s are %s but Service ranges %s are %s: both must list the same families in the "
@@ -208,7 +209,7 @@ def conversion_plan(
     check_no_overlap({"pod": pod, "Service": service, "node": host_networks})
     if not nodes:
         raise DualStackError("no nodes in the inventory: put hosts in kube_control_plane and kube_node")
-    families = [family_name(parse_cidr(c).version) for c in pod]
+    families = families_of(pod)
     extra: Dict[str, Any] = {}
     if current is not None:
         nodes, extra = apply_current(current, pod, service, families, nodes)
