@@ -43,6 +43,22 @@ EXAMPLE_RANGE = {
 }
 #: The flag each kind of range is given to; used in messages.
 FLAG_FOR_KIND = {"pod": "--cluster-cidr", "service": "--service-cluster-ip-range"}
+#: Special-purpose blocks no pod or Service address may come from (RFC 6890, RFC 4291).
+SPECIAL_PURPOSE_BLOCKS = tuple(
+    (ipaddress.ip_network(block), what)
+    for block, what in (
+        ("0.0.0.0/8", "this-host"),
+        ("127.0.0.0/8", "loopback"),
+        ("169.254.0.0/16", "link-local"),
+        ("224.0.0.0/4", "multicast"),
+        ("240.0.0.0/4", "reserved"),
+        ("::/128", "unspecified"),
+        ("::1/128", "loopback"),
+        ("::ffff:0:0/96", "IPv4-mapped"),
+        ("fe80::/10", "link-local"),
+        ("ff00::/8", "multicast"),
+    )
+)
 
 PAIR_RULE = (
     "expected one (IPv4 or IPv6) CIDR or two CIDRs from each family for dual-stack networking"
@@ -199,6 +215,24 @@ def check_service_range_minimum(network: Network, flag: str) -> None:
         )
 
 
+def check_routable_range(network: Network, flag: str, kind: str = "pod") -> None:
+    """A cluster range must be ordinary unicast space: it may not overlap a special-purpose block.
+
+    Pod and ClusterIP addresses are routed between nodes and programmed by kube-proxy; the
+    special-purpose blocks of RFC 6890 and RFC 4291 (sections 2.5.2, 2.5.3, 2.5.5.2, 2.5.6, 2.7)
+    are never forwarded that way: ``0.0.0.0/8`` and ``::`` mean "this host", ``127.0.0.0/8`` and
+    ``::1`` never leave a host, link-local is per link, multicast is not unicast and IPv4-mapped
+    addresses are IPv4 traffic. Any overlap would hand such an address to a pod or a Service.
+    """
+    for block, what in SPECIAL_PURPOSE_BLOCKS:
+        if network.version == block.version and network.overlaps(block):
+            raise DualStackError(
+                "%s for %s overlaps %s (%s address space): pods and Services need ordinary unicast "
+                "ranges that nodes route (RFC 6890). Use a private range such as %s"
+                % (network, flag, block, what, EXAMPLE_RANGE[(kind, network.version)])
+            )
+
+
 def dualstack_cidrs(value: Any, kind: str = "pod", kube_version: Any = None) -> List[str]:
     """Normalise and validate one or two cluster ranges (pod or service), order kept.
 
@@ -211,6 +245,8 @@ def dualstack_cidrs(value: Any, kind: str = "pod", kube_version: Any = None) -> 
     flag = FLAG_FOR_KIND[kind]
     networks = [parse_cidr(item) for item in split_cidr_list(value)]
     check_dual_stack_pair(networks, flag, value)
+    for network in networks:
+        check_routable_range(network, flag, kind)
     if kind == "service":
         for index, network in enumerate(networks):
             indexed_flag = flag if index == 0 else "%s[%d]" % (flag, index)

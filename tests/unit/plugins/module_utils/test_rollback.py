@@ -1,0 +1,132 @@
+"""The way back to single-stack in plugins/module_utils/rollback.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.rollback import (
+    controllers_values,
+    nodes_with_extra_cidrs,
+    primary_node_ip,
+    rollback_plan,
+    services_to_downgrade,
+)
+
+
+def node(name, cidrs, addresses=()):
+    return {"metadata": {"name": name}, "spec": {"podCIDRs": list(cidrs)},
+            "status": {"addresses": [{"type": "InternalIP", "address": a} for a in addresses]}}
+
+
+def service(name, families, policy="SingleStack", kind="ClusterIP", namespace="default"):
+    return {"metadata": {"name": name, "namespace": namespace},
+            "spec": {"type": kind, "ipFamilies": list(families), "ipFamilyPolicy": policy}}
+
+
+def current(**overrides):
+    base = {
+        "service_cidrs": {"cp1": "10.96.0.0/16,fd00:10:96::/112"},
+        "pod_cidrs": {"cp1": "10.244.0.0/16,fd00:10:244::/56"},
+        "controllers": {"cp1": "*,bootstrapsigner,tokencleaner"},
+        "node_ips": {"cp1": "192.168.77.11,fd00:77::11", "w1": ""},
+        "node_objects": [node("cp1", ["10.244.0.0/24", "fd00:10:244::/64"], ["192.168.77.11", "fd00:77::11"]),
+                         node("w1", ["10.244.1.0/24", "fd00:10:244:1::/64"], ["192.168.77.21", "fd00:77::21"])],
+        "services": [service("kubernetes", ["IPv4"]), service("web", ["IPv4", "IPv6"], "RequireDualStack"),
+                     service("maybe", ["IPv4"], "PreferDualStack"), service("ext", [], kind="ExternalName")],
+        "hosts": ["cp1", "w1"],
+    }
+    base.update(overrides)
+    return base
+
+
+def test_plan_drops_the_secondary_family_and_keeps_the_primary():
+    plan = rollback_plan(current(), "v1.34.12")
+    assert plan["mode"] == "rollback"
+    assert plan["families"] == ["IPv4"] and plan["dropped_family"] == "IPv6"
+    assert plan["kube-apiserver"] == {"service-cluster-ip-range": "10.96.0.0/16"}
+    assert plan["kube-controller-manager"] == {
+        "cluster-cidr": "10.244.0.0/16", "service-cluster-ip-range": "10.96.0.0/16", "node-cidr-mask-size-ipv6": None}
+    assert plan["kube-proxy"] == {"cluster-cidr": "10.244.0.0/16"}
+    # w1 has no --node-ip flag: its Node's IPv4 InternalIP is used.
+    assert plan["kubelet"] == {"cp1": {"node-ip": "192.168.77.11"}, "w1": {"node-ip": "192.168.77.21"}}
+    assert plan["services_to_downgrade"] == ["default/maybe", "default/web"]
+    assert plan["nodes_to_reregister"] == ["cp1", "w1"]
+    assert plan["pause_node_ipam"] is True and plan["reregister_nodes"] is True
+    assert plan["controllers"] == {"hold": "*,bootstrapsigner,tokencleaner,-nodeipam", "final": "*,bootstrapsigner,tokencleaner"}
+    assert any("Services to SingleStack first: default/maybe, default/web" in line for line in plan["summary"])
+
+
+def test_ipv6_primary_cluster_drops_ipv4_and_its_mask():
+    plan = rollback_plan(current(
+        service_cidrs={"cp1": "fd00:10:96::/112,10.96.0.0/16"}, pod_cidrs={"cp1": "fd00:10:244::/56,10.244.0.0/16"},
+        node_ips={"cp1": "fd00:77::11,192.168.77.11"}, node_objects=[], services=[], hosts=[]), "1.34")
+    assert plan["families"] == ["IPv6"] and plan["dropped_family"] == "IPv4"
+    assert plan["kube-controller-manager"]["node-cidr-mask-size-ipv4"] is None
+    assert plan["kubelet"] == {"cp1": {"node-ip": "fd00:77::11"}}
+
+
+def test_already_single_stack_plans_nothing_to_pause():
+    plan = rollback_plan(current(
+        service_cidrs={"cp1": "10.96.0.0/16"}, pod_cidrs={"cp1": "10.244.0.0/16"}, controllers={"cp1": ""},
+        node_ips={"cp1": "192.168.77.11"}, node_objects=[node("cp1", ["10.244.0.0/24"], ["192.168.77.11"])],
+        services=[service("kubernetes", ["IPv4"])], hosts=["cp1"]), "1.34")
+    assert plan["dropped_family"] is None
+    assert plan["pause_node_ipam"] is False and plan["reregister_nodes"] is False
+    assert plan["services_to_downgrade"] == [] and plan["nodes_to_reregister"] == []
+
+
+def test_interrupted_run_with_node_ipam_paused_resumes():
+    plan = rollback_plan(current(controllers={"cp1": "*,bootstrapsigner,tokencleaner,-nodeipam"},
+                                 node_objects=[node("cp1", ["10.244.0.0/24"], ["192.168.77.11"])],
+                                 node_ips={"cp1": "192.168.77.11"}, hosts=["cp1"]), "1.34")
+    assert plan["nodes_to_reregister"] == []
+    assert plan["pause_node_ipam"] is True
+    assert plan["controllers"]["final"] == "*,bootstrapsigner,tokencleaner"
+
+
+def test_service_with_the_dropped_family_first_is_refused_by_name():
+    svcs = [service("v6only", ["IPv6"], namespace="apps"), service("v6first", ["IPv6", "IPv4"], "RequireDualStack")]
+    with pytest.raises(DualStackError, match=r"2 Service\(s\) have IPv6 as their first IP family: apps/v6only, default/v6first.*"
+                                             r"spec.clusterIPs\[0\] is immutable.*ipFamilies: \[IPv4\]"):
+        rollback_plan(current(services=svcs), "1.34")
+
+
+def test_control_planes_must_agree():
+    with pytest.raises(DualStackError, match="control-plane nodes disagree on --cluster-cidr"):
+        rollback_plan(current(pod_cidrs={"cp1": "10.244.0.0/16,fd00:10:244::/56", "cp2": "10.244.0.0/16"}), "1.34")
+
+
+def test_mixed_primary_families_are_refused():
+    with pytest.raises(DualStackError, match="no single primary family"):
+        rollback_plan(current(service_cidrs={"cp1": "fd00:10:96::/112,10.96.0.0/16"}), "1.34")
+
+
+def test_missing_flags_are_named():
+    with pytest.raises(DualStackError, match="--service-cluster-ip-range could not be read"):
+        rollback_plan(current(service_cidrs={}), "1.34")
+
+
+def test_node_without_a_primary_address_is_named():
+    with pytest.raises(DualStackError, match="node w9: no IPv4 address"):
+        primary_node_ip("w9", "fd00:77::29", ["fd00:77::29"], "IPv4")
+
+
+@pytest.mark.parametrize("now, hold, final", [
+    ("", "*,-nodeipam", "*"),
+    ("*", "*,-nodeipam", "*"),
+    ("*,-nodeipam", "*,-nodeipam", "*"),
+    ("*,bootstrapsigner", "*,bootstrapsigner,-nodeipam", "*,bootstrapsigner"),
+])
+def test_controllers_values(now, hold, final):
+    assert controllers_values(now) == {"hold": hold, "final": final}
+
+
+def test_services_to_downgrade_skips_external_names_and_single_stack():
+    svcs = [service("a", ["IPv4"]), service("b", [], kind="ExternalName"), service("c", ["IPv4", "IPv6"], "PreferDualStack")]
+    assert services_to_downgrade(svcs) == ["default/c"]
+
+
+def test_nodes_with_extra_cidrs():
+    nodes = [node("a", ["10.244.0.0/24"]), node("b", ["10.244.1.0/24", "fd00:10:244:1::/64"]), node("c", [])]
+    assert nodes_with_extra_cidrs(nodes, "IPv4") == ["b"]
