@@ -217,4 +217,3 @@ def rollback_plan(current: Mapping[str, Any], kube_version: Any) -> Dict[str, An
     plan["reregister_nodes"] = plan["pause_node_ipam"]
     plan["summary"] = rollback_summary(plan)
     return plan
-

@@ -279,7 +279,7 @@ networks = st.one_of(v4_networks, v6_networks)
 
 def is_special(network):
     """Whether a generated network overlaps a special-purpose block (refused by its own rule)."""
-    return any(network.version == block.version and network.overlaps(block) for block, _ in cidrs.SPECIAL_PURPOSE_BLOCKS)
+    return any(network.version == entry[0].version and network.overlaps(entry[0]) for entry in cidrs.SPECIAL_PURPOSE_BLOCKS)
 
 
 def _variants(network):
