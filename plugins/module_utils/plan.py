@@ -78,9 +78,9 @@ def check_node_ip(host: str, address: str) -> ipaddress.IPv4Address | ipaddress.
     )
     if bad:
         raise DualStackError(
-            "node %s: %s is a %s address and cannot be a --node-ip (other nodes cannot reach it; kubespray's "
+            "node %s: %s is %s %s address and cannot be a --node-ip (other nodes cannot reach it; kubespray's "
             "'::1' fallback breaks CNIs this way). Set dualstack_node_ips for %s to its global %s address"
-            % (host, ip, bad, host, family_name(ip.version))
+            % (host, ip, "an" if bad == "unspecified" else "a", bad, host, family_name(ip.version))
         )
     return ip
 

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,28 +27,74 @@ GOOD = {
     "dualstack_node_cidrs": "192.168.77.0/24,fd00:77::/64",
 }
 BAD = [
+    # families and order
     ({"dualstack_pod_cidrs": "fd00:10:244::/56,10.244.0.0/16", "dualstack_service_cidrs": "fd00:10:96::/112,10.96.0.0/16"},
      "does not keep the current"),
+    ({"dualstack_pod_cidrs": "10.244.0.0/16,10.245.0.0/16"}, "must be of different IP family"),
+    ({"dualstack_service_cidrs": "10.96.0.0/16,10.97.0.0/16"}, "must be of different IP family"),
+    ({"dualstack_pod_cidrs": "10.244.0.0/16"}, "both must list the same families in the same order"),
+    ({"dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/56,fd00:11::/56"}, "--cluster-cidr must not contain more than two entries"),
+    ({"dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/112,fd00:11::/112"},
+     "--service-cluster-ip-range must not contain more than two entries"),
+    # existing ranges must be kept
     ({"dualstack_pod_cidrs": "10.245.0.0/16,fd00:10:244::/56"}, "does not keep the current --cluster-cidr[0]=10.244.0.0/16"),
     ({"dualstack_service_cidrs": "10.96.0.0/12,fd00:10:96::/112"}, "does not keep the current --service-cluster-ip-range[0]"),
+    # syntax
+    ({"dualstack_pod_cidrs": "10.244.0.0/16,not-a-cidr"}, "'not-a-cidr' is not a CIDR"),
+    ({"dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::"}, "'fd00:10:96::' is not a CIDR"),
+    ({"dualstack_pod_cidrs": "10.244.0.0/33,fd00:10:244::/56"}, "not valid for its family"),
+    ({"dualstack_pod_cidrs": ""}, "no CIDR given"),
+    # host bits
     ({"dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::1/56"}, "did you mean fd00:10:244::/56?"),
-    ({"dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/64", "dualstack_kube_version": "1.33"}, "the mask must be >= 108"),
-    ({"dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/125"}, "too small, the minimum is 10"),
-    ({"dualstack_node_mask_ipv6": 80}, "difference is greater than 16"),
-    ({"dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/120"}, "cannot hold 3 node(s)"),
+    ({"dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::8/112"}, "did you mean fd00:10:96::/112?"),
+    # special-purpose space
+    ({"dualstack_pod_cidrs": "10.244.0.0/16,fe80::/64"}, "(link-local address space)"),
+    ({"dualstack_service_cidrs": "10.96.0.0/16,ff00::/112"}, "(multicast address space)"),
+    ({"dualstack_pod_cidrs": "10.244.0.0/16,::ffff:10.0.0.0/104"}, "(IPv4-mapped address space)"),
+    # overlap between pod, Service and node networks
     ({"dualstack_service_cidrs": "10.96.0.0/16,fd00:10:244:ff::/112"}, "overlaps Service range"),
-    ({"dualstack_pod_cidrs": "10.244.0.0/16,10.245.0.0/16"}, "must be of different IP family"),
+    ({"dualstack_node_cidrs": "192.168.77.0/24,fd00:10:244:5::/64"}, "overlaps node range"),
+    ({"dualstack_service_cidrs": "10.96.0.0/16,fd00:77::/112"}, "Service range fd00:77::/112 overlaps node range"),
+    # sizes for this version
+    ({"dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/64", "dualstack_kube_version": "1.33"}, "the mask must be >= 108"),
+    ({"dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/107", "dualstack_kube_version": "1.20"}, "the mask must be >= 108"),
+    ({"dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/125"}, "too small, the minimum is 10"),
     ({"dualstack_kube_version": "1.15"}, "no IPv4/IPv6 dual-stack support"),
+    ({"dualstack_kube_version": "banana"}, "'banana' is not a Kubernetes version"),
+    # mask arithmetic
+    ({"dualstack_node_mask_ipv6": 80}, "difference is greater than 16"),
+    ({"dualstack_node_mask_ipv4": 8}, "mask size of cluster CIDR must be less than or equal"),
+    ({"dualstack_node_mask_ipv6": 40}, "mask size of cluster CIDR must be less than or equal"),
+    ({"dualstack_node_mask_ipv6": 130}, "longer than an IPv6 address"),
+    ({"dualstack_node_mask_ipv6": "abc"}, "node mask size must be a positive integer, got 'abc'"),
+    ({"dualstack_node_mask_ipv4": 31}, "pod address(es)"),
+    # capacity
+    ({"dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/120"}, "cannot hold 3 node(s)"),
+    ({"dualstack_node_mask_ipv6": 57}, "gives 2 node block(s)"),
+    ({"dualstack_node_count": 100000}, "cannot hold 100000 node(s)"),
+    ({"dualstack_max_pods": 300, "dualstack_node_mask_ipv4": 24}, "at 300 pods per node"),
+    ({"dualstack_max_pods": 0}, "max_pods must be a positive integer, got 0"),
+    ({"dualstack_node_count": "abc"}, "unable to convert to int"),
+    # feature gates
     ({"dualstack_feature_gates": "IPv6DualStack=maybe"}, "invalid value of IPv6DualStack=maybe"),
+    ({"dualstack_feature_gates": "Bogus"}, "missing bool value for Bogus"),
 ]
 HOST_BAD = [  # per-host variables, given through a host_vars-like extra inventory
     ({"dslab-w1": {"dualstack_node_ips": ["192.168.77.21", "::1"]}}, "::1 is a loopback address"),
     ({"dslab-w2": {"dualstack_node_ips": ["192.168.77.22", "fd00:77::99"]}}, "lists fd00:77::99 but the host has no such address"),
+    ({"dslab-w1": {"dualstack_node_ips": ["192.168.77.21", "fe80::1"]}}, "fe80::1 is a link-local address and cannot be a --node-ip"),
+    ({"dslab-w1": {"dualstack_node_ips": ["0.0.0.0", "fd00:77::21"]}}, "0.0.0.0 is an unspecified address"),
+    ({"dslab-w1": {"dualstack_node_ips": ["192.168.77.21", "ff02::1"]}}, "ff02::1 is a multicast address"),
+    ({"dslab-w1": {"dualstack_node_ips": ["192.168.77.21"]}}, "node dslab-w1 has no IPv6 address"),
+    ({"dslab-w1": {"dualstack_node_ips": ["192.168.77.21", "192.168.77.22"]}}, "two IPv4 addresses"),
+    ({"dslab-w1": {"dualstack_node_ips": ["192.168.77.21", "banana"]}}, "'banana' is not an IP address for --node-ip"),
 ]
 FILES = ["/etc/kubernetes/manifests/kube-apiserver.yaml", "/etc/kubernetes/manifests/kube-controller-manager.yaml",
          "/var/lib/kubelet/kubeadm-flags.env", "/var/lib/kubelet/config.yaml"]
 OBJECTS = [["-n", "kube-system", "get", "cm", "kube-proxy", "kubeadm-config", "-o", "json"],
-           ["get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.podCIDRs} {.status.addresses}{\"\\n\"}{end}"]]
+           ["get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.podCIDRs} {.status.addresses}{\"\\n\"}{end}"],
+           ["get", "services", "-A", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.ipFamilyPolicy} {.spec.clusterIPs}{\"\\n\"}{end}"],
+           ["get", "servicecidrs", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.cidrs}{\"\\n\"}{end}"]]
 
 
 def dslab(*args: str) -> str:
@@ -69,11 +116,12 @@ def fingerprint() -> dict:
     return prints
 
 
-def run_preflight(inventory: str, extra: dict, host_vars: dict) -> subprocess.CompletedProcess:
+def run_playbook(inventory: str, extra: dict, host_vars: dict, playbook: str = "preflight.yml",
+                 options: tuple = ()) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory() as tmp:
         varsfile = Path(tmp, "vars.json")
         varsfile.write_text(json.dumps(dict(GOOD, **extra)))
-        cmd = ["ansible-playbook", "-i", inventory, str(REPO / "playbooks/preflight.yml"), "-e", "@%s" % varsfile]
+        cmd = ["ansible-playbook", "-i", inventory, str(REPO / "playbooks" / playbook), "-e", "@%s" % varsfile, *options]
         if host_vars:
             hv = Path(tmp, "hosts.json")
             hv.write_text(json.dumps({"all": {"hosts": host_vars}}))
@@ -81,26 +129,55 @@ def run_preflight(inventory: str, extra: dict, host_vars: dict) -> subprocess.Co
         return subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=tmp)
 
 
+def failure_message(output: str) -> str:
+    """The first failed task's message, for the table."""
+    for line in output.splitlines():
+        if line.startswith("fatal:") or '"msg":' in line:
+            return line.strip()[:160]
+    return output.strip()[-160:]
+
+
+def check_one(inventory: str, extra: dict, words: str, host_vars: dict) -> tuple:
+    result = run_playbook(inventory, extra, host_vars)
+    output = result.stdout + result.stderr
+    passed = result.returncode != 0 and words in output and "changed=0" in output and "changed=1" not in output
+    return passed, json.dumps(extra or host_vars), words, "" if passed else failure_message(output)
+
+
 def main() -> int:
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as inv:
         inv.write(dslab("inventory"))
     before = fingerprint()
-    good = run_preflight(inv.name, {}, {})
-    failures = 0 if good.returncode == 0 else 1
-    print("%-4s %-70s %s" % ("ok" if good.returncode == 0 else "FAIL", "the good target passes", ""))
+    failures = 0
+    good = run_playbook(inv.name, {}, {})
+    failures += good.returncode != 0
+    print("%-4s %s" % ("ok" if good.returncode == 0 else "FAIL", "the good target passes preflight"))
+    # Check mode of the whole conversion: it prints the plan and reports what it would change.
+    check = run_playbook(inv.name, {}, {}, "site.yml", ("--check", "--diff"))
+    check_ok = check.returncode == 0 and "kube-apiserver" in check.stdout and "--service-cluster-ip-range" in check.stdout
+    failures += not check_ok
+    print("%-4s %s" % ("ok" if check_ok else "FAIL", "site.yml --check --diff prints the plan and succeeds"))
+    if not check_ok:
+        print(check.stdout[-3000:])
     started = time.monotonic()
-    for extra, words, host_vars in [(e, w, {}) for e, w in BAD] + [({}, w, h) for h, w in HOST_BAD]:
-        result = run_preflight(inv.name, extra, host_vars)
-        output = result.stdout + result.stderr
-        passed = result.returncode != 0 and words in output and "changed=0" in output and "changed=1" not in output
+    cases = [(e, w, {}) for e, w in BAD] + [({}, w, h) for h, w in HOST_BAD]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda case: check_one(inv.name, *case), cases))
+    for passed, what, words, got in results:
         failures += not passed
-        print("%-4s %-70s %s" % ("ok" if passed else "FAIL", json.dumps(extra or host_vars)[:70], words))
+        print("%-4s %-72s %s" % ("ok" if passed else "FAIL", what[:72], words))
+        if got:
+            print("       got: %s" % got)
     after = fingerprint()
     same = before == after
     failures += not same
     print("checksums of %d files x 3 nodes and %d API views identical before/after: %s" % (len(FILES), len(OBJECTS), same))
-    print("%d bad targets in %.1f s" % (len(BAD) + len(HOST_BAD), time.monotonic() - started))
-    print("%d passed, %d failed" % (len(BAD) + len(HOST_BAD) + 2 - failures, failures))
+    if not same:
+        for key in before:
+            if before[key] != after.get(key):
+                print("  changed: %s" % key)
+    print("%d bad targets in %.1f s" % (len(cases), time.monotonic() - started))
+    print("%d passed, %d failed" % (len(cases) + 3 - failures, failures))
     os.unlink(inv.name)
     return 1 if failures else 0
 
