@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/tests/output/.collections
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: main plan test venv collection unit lint sanity galaxy lab-test lab-up lab-down
+.PHONY: main plan test venv collection unit lint sanity galaxy lab-test lab-up lab-down rollback kill-points bench
 
 main: venv collection lab-up
 	PYTHONPATH=lab python -m dslab inventory > tests/output/lab-inventory.yml
@@ -55,3 +55,18 @@ lab-up: venv
 
 lab-down:
 	PYTHONPATH=lab python -m dslab down
+
+# The way back on the lab after `make main` (dual-stack -> verified single-stack).
+rollback: venv collection
+	PYTHONPATH=lab python -m dslab inventory > tests/output/lab-inventory.yml
+	ANSIBLE_HOST_KEY_CHECKING=false ansible-playbook -i tests/output/lab-inventory.yml playbooks/rollback.yml
+
+# SIGKILL at every kill point, each followed by a re-run that must verify (~1 h; see README).
+kill-points: venv collection lab-up
+	python tests/lab/kill_points.py
+
+# Conversion benchmark on a fresh single-stack lab (rebuilt first); figures in the README.
+bench: venv collection
+	PYTHONPATH=lab python -m dslab down
+	PYTHONPATH=lab python -m dslab up
+	python benchmarks/conversion.py

@@ -7,8 +7,9 @@ Needs a fresh single-stack lab (`PYTHONPATH=lab python3 -m dslab up`); it change
   restarts beside it (static Pod restarts of kube-apiserver / kube-controller-manager, kubelet
   restarts, node re-registrations, as timed by the playbook's own wait tasks);
 - kube-apiserver unavailability: /readyz probed every 100 ms from the host during the run;
-- failed IPv4 requests: a client pod loops HTTP requests to a 2-replica Deployment's IPv4
-  ClusterIP during the run and counts failures;
+- failed IPv4 requests: tests/lab/workload.py's client (on dslab-cp1's host network) sends an
+  HTTP request every 200 ms to a 2-replica Deployment's IPv4 ClusterIP during the run (the
+  Deployment has a PodDisruptionBudget, a readiness probe and a preStop delay) and counts failures;
 - the second (idempotent) run's time.
 Run from the checkout: PATH=.venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=tests/output/.collections python benchmarks/conversion.py
 """
@@ -28,65 +29,14 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests" / "lab"))
+import workload  # noqa: E402  pylint: disable=wrong-import-position
 TARGET = {
     "dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/56",
     "dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/112",
     "dualstack_node_cidrs": "192.168.77.0/24,fd00:77::/64",
 }
 APISERVER = "https://192.168.77.11:6443/readyz"
-NS = "dualstack-bench"
-WORKLOAD = """
-apiVersion: v1
-kind: Namespace
-metadata: {name: %(ns)s}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: %(ns)s}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      affinity:
-        podAntiAffinity:
-          preferredDuringSchedulingIgnoredDuringExecution:
-          - weight: 100
-            podAffinityTerm: {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: web}}}
-      containers:
-      - {name: web, image: dualstack.lab/testbox:1, imagePullPolicy: Never, ports: [{containerPort: 8080}]}
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: {name: web, namespace: %(ns)s}
-spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: %(ns)s}
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]
-""" % {"ns": NS}
-# The client runs on the control plane (drained last, and only briefly) and counts failures.
-CLIENT = """
-apiVersion: v1
-kind: Pod
-metadata: {name: client, namespace: %(ns)s}
-spec:
-  terminationGracePeriodSeconds: 1
-  nodeSelector: {node-role.kubernetes.io/control-plane: ""}
-  tolerations: [{operator: Exists}]
-  containers:
-  - name: client
-    image: dualstack.lab/testbox:1
-    imagePullPolicy: Never
-    args: [sh, -c, 'ok=0; fail=0; while true; do if printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 2 web.%(ns)s 80 | grep -q "200 OK"; then ok=$((ok+1)); else fail=$((fail+1)); fi; echo "ok=$ok fail=$fail" > /tmp/count; sleep 0.2; done']
-""" % {"ns": NS}
-
-
 def dslab(*args: str, stdin: str | None = None) -> str:
     env = dict(os.environ, PYTHONPATH=str(REPO / "lab"))
     return subprocess.run([sys.executable, "-m", "dslab", *args], check=True, capture_output=True, text=True,
@@ -127,8 +77,8 @@ class ReadyzProbe(threading.Thread):
             self.stop.wait(max(0.0, 0.1 - (time.monotonic() - started)))
 
 
-def run_site(inventory: str, varsfile: str) -> tuple[float, dict, float]:
-    """Run site.yml; return wall time, seconds per play, and seconds spent in restart waits.
+def run_site(inventory: str, varsfile: str) -> tuple[float, dict, float, int]:
+    """Run site.yml; return wall time, seconds per play, seconds spent in restart waits, tasks changed.
 
     The restart waits are the tasks that wait for a restarted component (their names start
     with "Wait"): the time the conversion cannot avoid, whatever Ansible itself costs.
@@ -146,7 +96,7 @@ def run_site(inventory: str, varsfile: str) -> tuple[float, dict, float]:
             lines.append(line)
             if line.startswith(("TASK [", "PLAY [", "PLAY RECAP", "RUNNING HANDLER [")):
                 now = time.monotonic()
-                if re.search(r"(: |\[)Wait", task):
+                if re.search(r"(: |\[)(Wait|Probe until|Probe again|Let it settle)", task):
                     waits += now - task_since
                 task, task_since = line, now
             match = re.match(r"PLAY \[(.*?)\]", line)
@@ -160,7 +110,8 @@ def run_site(inventory: str, varsfile: str) -> tuple[float, dict, float]:
     if code != 0:
         sys.stdout.write("".join(lines[-60:]))
         raise SystemExit("site.yml failed (exit %d)" % code)
-    return wall, phases, waits
+    changed = sum(int(m) for line in lines if " : ok=" in line for m in re.findall(r"changed=(\d+)", line))
+    return wall, phases, waits, changed
 
 
 def main() -> int:
@@ -169,26 +120,23 @@ def main() -> int:
         inventory.write_text(dslab("inventory"))
         varsfile = Path(tmp, "target.json")
         varsfile.write_text(json.dumps(TARGET))
-        dslab("kubectl", "apply", "-f", "-", stdin=WORKLOAD)
-        dslab("kubectl", "-n", NS, "rollout", "status", "deploy/web", "--timeout=120s")
-        dslab("kubectl", "apply", "-f", "-", stdin=CLIENT)
-        dslab("kubectl", "-n", NS, "wait", "pod/client", "--for=condition=Ready", "--timeout=120s")
-        time.sleep(2)
+        workload.start()
         probe = ReadyzProbe()
         probe.start()
-        wall, phases, waits = run_site(str(inventory), str(varsfile))
+        wall, phases, waits, changed = run_site(str(inventory), str(varsfile))
         probe.stop.set()
         probe.join()
-        counts = dslab("kubectl", "-n", NS, "exec", "client", "--", "cat", "/tmp/count").strip()
-        second, second_phases, _ = run_site(str(inventory), str(varsfile))
-    print("conversion wall time: %.1f s" % wall)
+        counts = workload.stop()
+        second, second_phases, _, second_changed = run_site(str(inventory), str(varsfile))
+    print("conversion wall time: %.1f s (%d tasks changed)" % (wall, changed))
     for name, seconds in phases.items():
         print("  %-50s %7.1f s" % (name[:50], seconds))
-    print("waits for restarted components (sum of 'Wait ...' tasks): %.1f s = %.0f%% of the run" % (waits, 100 * waits / wall))
+    print("waits for restarted components (sum of the wait/probe/settle tasks): %.1f s = %.0f%% of the run" % (waits, 100 * waits / wall))
     print("apiserver /readyz every 100 ms: %d probes, %d failed, %.1f s unavailable in all (longest gap %.1f s)"
           % (probe.samples, probe.failures, probe.down, probe.longest))
-    print("IPv4 requests to the Service during the conversion: %s" % counts)
-    print("second run: %.1f s (%s)" % (second, ", ".join("%s %.1f s" % (k[:20], v) for k, v in second_phases.items())))
+    print("IPv4 requests to the Service during the conversion: %d ok, %d failed in %.0f s (failure windows: %s)"
+          % (counts.get("ok", 0), counts.get("failed", 0), counts.get("seconds", 0), counts.get("windows") or "none"))
+    print("second run: %.1f s, %d changed (%s)" % (second, second_changed, ", ".join("%s %.1f s" % (k[:20], v) for k, v in second_phases.items())))
     print("ratio second/first run: %.2f" % (second / wall))
     return 0
 
