@@ -78,6 +78,8 @@ BAD = [
     # feature gates
     ({"dualstack_feature_gates": "IPv6DualStack=maybe"}, "invalid value of IPv6DualStack=maybe"),
     ({"dualstack_feature_gates": "Bogus"}, "missing bool value for Bogus"),
+    # deployment style
+    ({"preflight_manifest_dir": "/etc/kubernetes/elsewhere"}, "does not look like a kubeadm node"),
 ]
 HOST_BAD = [  # per-host variables, given through a host_vars-like extra inventory
     ({"dslab-w1": {"dualstack_node_ips": ["192.168.77.21", "::1"]}}, "::1 is a loopback address"),

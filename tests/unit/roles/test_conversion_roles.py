@@ -94,3 +94,39 @@ def test_molecule_lab_converges_with_site_and_checks_idempotence() -> None:
     assert sequence.index("converge") < sequence.index("idempotence") < sequence.index("verify")
     converge = load(REPO / "molecule" / "lab" / "converge.yml")
     assert converge[0]["ansible.builtin.import_playbook"] == "dualstack.kubernetes.site"
+
+
+def test_rollback_runs_the_roles_in_reverse_order_services_first() -> None:
+    plays = load(REPO / "playbooks" / "rollback.yml")
+    order = []
+    for play in plays:
+        entries = play.get("roles", []) + [
+            task["ansible.builtin.include_role"] | {"vars": task.get("vars")} for task in play.get("tasks", [])
+        ]
+        for entry in entries:
+            role = (entry.get("role") or entry.get("name")).split(".")[-1]
+            components = (entry.get("vars") or {}).get("control_plane_components")
+            extra = ":" + ",".join(components) if components else (":" + entry["tasks_from"] if "tasks_from" in entry else "")
+            order.append(role + extra)
+    assert order == [
+        "preflight",
+        "services",
+        "kube_proxy",
+        "kubelet",
+        "control_plane:kube-controller-manager",
+        "nodes",
+        "control_plane:kube-controller-manager",
+        "control_plane:kube-apiserver",
+        "control_plane:service_cidr",
+        "verify",
+    ]
+    assert plays[0]["roles"][0]["vars"] == {"preflight_rollback": True}
+    assert all(play.get("any_errors_fatal") for play in plays)
+
+
+def test_molecule_lab_rolls_back_after_verify() -> None:
+    sequence = load(REPO / "molecule" / "lab" / "molecule.yml")["scenario"]["test_sequence"]
+    assert sequence.index("verify") < sequence.index("side_effect") < len(sequence) - 1
+    side_effect = load(REPO / "molecule" / "lab" / "side_effect.yml")
+    commands = [task["ansible.builtin.command"] for task in side_effect[0]["tasks"] if "ansible.builtin.command" in task]
+    assert len(commands) == 2 and all("playbooks/rollback.yml" in command for command in commands)
