@@ -10,7 +10,7 @@ playbooks/rollback.yml (`--reset rollback`, ~4 min, which also proves the way ba
 The points cover every phase: preflight, the apiserver edit and its restart, the controller-manager edit, kubeadm-config,
 the kubelet restarts, kube-proxy, each step of a node's re-registration, egress, verify.
 Run from the checkout with the venv's ansible on PATH and ANSIBLE_COLLECTIONS_PATH set (make collection):
-  python3 tests/lab/kill_points.py [--points N] [--reset rebuild|rollback]
+  python3 tests/lab/kill_points.py [--points N] [--only WORDS] [--reset rebuild|rollback]
 """
 
 from __future__ import annotations
@@ -98,9 +98,12 @@ def main() -> int:
     parser.add_argument("--points", type=int, default=len(POINTS), help="how many points, spread evenly over the run")
     parser.add_argument("--reset", choices=["rebuild", "rollback"], default="rebuild",
                         help="how the lab goes back to single-stack after each point")
+    parser.add_argument("--only", default="", help="run only the points whose task words contain this")
     args = parser.parse_args()
     count = max(1, min(args.points, len(POINTS)))
     chosen = [POINTS[round(i * (len(POINTS) - 1) / max(1, count - 1))] for i in range(count)] if count > 1 else POINTS[2:3]
+    if args.only:
+        chosen = [point for point in POINTS if args.only in point[0]]
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:
         inventory = Path(tmp, "inventory.yml")
