@@ -31,18 +31,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "lab"))
 import workload  # noqa: E402  pylint: disable=wrong-import-position
+from workload import dslab  # noqa: E402  pylint: disable=wrong-import-position
 TARGET = {
     "dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/56",
     "dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/112",
     "dualstack_node_cidrs": "192.168.77.0/24,fd00:77::/64",
 }
 APISERVER = "https://192.168.77.11:6443/readyz"
-def dslab(*args: str, stdin: str | None = None) -> str:
-    env = dict(os.environ, PYTHONPATH=str(REPO / "lab"))
-    return subprocess.run([sys.executable, "-m", "dslab", *args], check=True, capture_output=True, text=True,
-                          env=env, input=stdin).stdout
-
-
 class ReadyzProbe(threading.Thread):
     """GET /readyz every 100 ms; record the total time it did not answer 200."""
 

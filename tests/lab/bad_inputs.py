@@ -21,6 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from workload import dslab  # noqa: E402  pylint: disable=wrong-import-position
 GOOD = {
     "dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/56",
     "dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/112",
@@ -97,11 +99,6 @@ OBJECTS = [["-n", "kube-system", "get", "cm", "kube-proxy", "kubeadm-config", "-
            ["get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.podCIDRs} {.status.addresses}{\"\\n\"}{end}"],
            ["get", "services", "-A", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.ipFamilyPolicy} {.spec.clusterIPs}{\"\\n\"}{end}"],
            ["get", "servicecidrs", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.cidrs}{\"\\n\"}{end}"]]
-
-
-def dslab(*args: str) -> str:
-    env = dict(os.environ, PYTHONPATH=str(REPO / "lab"))
-    return subprocess.run([sys.executable, "-m", "dslab", *args], check=True, capture_output=True, text=True, env=env).stdout
 
 
 def fingerprint() -> dict:

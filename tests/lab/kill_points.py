@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from workload import dslab  # noqa: E402  pylint: disable=wrong-import-position
 TARGET = {
     "dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/56",
     "dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/112",
@@ -49,11 +51,6 @@ POINTS = [
     ("Flush the dedicated chain before refilling it in order", 0.0),
     ("Create the namespace, a testbox DaemonSet", 2.0),
 ]
-
-
-def dslab(*args: str) -> str:
-    env = dict(os.environ, PYTHONPATH=str(REPO / "lab"))
-    return subprocess.run([sys.executable, "-m", "dslab", *args], check=True, capture_output=True, text=True, env=env).stdout
 
 
 def playbook(name: str, inventory: str, varsfile: str, kill_at: tuple[str, float] | None = None) -> dict:
