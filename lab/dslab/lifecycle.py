@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-from dslab import cluster, net, nodes, podnet
+from dslab import cluster, handmade, net, nodes, podnet
 from dslab.net import Node
 from dslab.util import (CommandError, Log, cache_root, default_version, ensure_binaries,
                         ensure_images, image_refs, log, run, run_dir, wait_for, write_file)
@@ -135,6 +135,11 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
         log_fn(f"step {step}: {times[step]}s")
 
     version = version or default_version()
+    lab_style = handmade.style()
+    recorded = run_dir() / "style"
+    if recorded.exists() and recorded.read_text().strip() != lab_style:
+        raise SystemExit(f"the lab in {run_dir()} was built with DUALSTACK_LAB_STYLE={recorded.read_text().strip()}; "
+                         f"run `dslab down` before `up` with {lab_style}")
     record_sysctls()
     bindir = ensure_binaries(version, log_fn)
     tarballs = ensure_images(version, log_fn)
@@ -143,6 +148,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     base = nodes.ensure_base_rootfs(log_fn)
     mark("base-rootfs")
     run_dir().mkdir(parents=True, exist_ok=True)
+    write_file(recorded, lab_style + "\n")
     nodes.ensure_ssh_key()
     net.ensure_bridge()
     cluster.install_host_kubectl(bindir)
@@ -153,6 +159,8 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
         run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
         nodes.ensure_node_rootfs(n, base, log_fn)
         cluster.install_node_files(n, bindir, refs["pause"])  # same key in both namings
+        if lab_style == "units":
+            handmade.install_node_files(n, bindir)
         podnet.install_agent(n)
 
     parallel(prepare, list(net.NODES))
@@ -171,6 +179,17 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     coredns = cluster.ref_for(refs, "coredns")
     with_coredns = coredns is not None and coredns in tarballs
     cp = net.control_plane()
+    if lab_style == "units":
+        mark("runtime+images")
+        handmade.control_plane(version, refs, log_fn)
+        mark("control-plane-units")
+        for n in net.NODES:
+            handmade.start_node(n, log_fn)
+        podnet.distribute_credentials(podnet.ensure_credentials(log_fn))
+        cluster.wait_all_ready()
+        handmade.label_control_plane()
+        podnet.wait_routes()
+        return _finish(mark, times, t_all, log_fn)
     write_file(nodes.node_rootfs(cp) / "etc/kubernetes/dslab-kubeadm.yaml",
                        cluster.kubeadm_init_config(version, refs, with_coredns), 0o600)
     expected = nodes.node_run(cp, ["kubeadm", "config", "images", "list", "--config",
@@ -194,6 +213,11 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     cluster.wait_all_ready()
     podnet.wait_routes()
     cluster.wait_coredns()
+    return _finish(mark, times, t_all, log_fn)
+
+
+def _finish(mark: Callable[[str], None], times: dict[str, float], t_all: float, log_fn: Log) -> dict[str, float]:
+    """Wait for ssh on every node, record the step timings, return them."""
     for n in net.NODES:
         wait_for(f"{n.name} ssh", functools.partial(nodes.ssh_ok, n), 60, 1)
     mark("ready")

@@ -49,8 +49,24 @@ options:
     description:
       - The file that holds the component's command line. A symbolic link is followed and its
         target is edited.
+      - One of O(path) and O(unit) is required.
     type: path
-    required: true
+  unit:
+    description:
+      - "Instead of O(path): the systemd service whose command line to edit, such as
+        C(kube-apiserver) or C(kubelet) (C(.service) may be left out). Its unit file and drop-ins
+        come from C(systemctl show) (C(FragmentPath), C(DropInPaths)), in systemd's order."
+      - "The command line is the last non-empty C(ExecStart=) with each C($NAME) word replaced
+        by the variable's words from C(EnvironmentFile=) or C(Environment=), as systemd expands it.
+        kubeadm's kubelet (C(10-kubeadm.conf) running C($KUBELET_KUBEADM_ARGS) from
+        C(/var/lib/kubelet/kubeadm-flags.env)) and hand-installed units read the same way."
+      - "A flag to set is edited where it is set last (the occurrence that counts); a new flag
+        goes on the C(ExecStart=) line when that line holds flags, else into the first variable
+        read from an environment file; a flag to remove goes from every place. A flag held in an
+        C(Environment=) value of a unit is never edited: the module fails and says so."
+      - "After a change, run C(systemctl daemon-reload) when RV(daemon_reload) is true, and restart
+        the service."
+    type: str
   flags:
     description:
       - The flags to set or remove, name (without leading dashes) to value.
@@ -144,6 +160,14 @@ EXAMPLES = r"""
       allow-privileged: true
   register: apiserver_unit
 
+- name: Give a hand-installed kubelet both node addresses, wherever its unit keeps --node-ip
+  dualstack.kubernetes.component_flags:
+    unit: kubelet
+    flags:
+      node-ip: 192.168.77.21,fd00:77::21
+    backup: true
+  register: kubelet_unit
+
 - name: Read the kube-proxy flags of a hand-installed node (nothing changes)
   dualstack.kubernetes.component_flags:
     path: /etc/systemd/system/kube-proxy.service
@@ -168,16 +192,47 @@ flags:
   sample:
     service-cluster-ip-range: 10.96.0.0/12,fd00:10:96::/108
     allow-privileged: "true"
+path:
+  description: The file read (and edited), symbolic links resolved.
+  returned: success and O(path) given
+  type: str
+  sample: /etc/kubernetes/manifests/kube-apiserver.yaml
 format:
   description: The detected format of the file, one of C(manifest), C(env) or C(systemd).
   returned: success
   type: str
   sample: manifest
 backup_file:
-  description: The copy of the original file, when O(backup=true) and the file changed.
+  description:
+    - The copy of the original file, when O(backup=true) and the file changed.
+    - With O(unit), the copy of the first file that changed (RV(files) lists every copy).
   returned: changed and O(backup=true)
   type: str
   sample: /etc/kubernetes/manifests/.kube-apiserver.yaml.12345.2026-11-24@17:30:00~
+unit:
+  description: With O(unit), the unit's full name.
+  returned: success and O(unit) given
+  type: str
+  sample: kube-apiserver.service
+files:
+  description:
+    - With O(unit), every file that holds part of the command line, in command-line order, each with
+      C(path), C(env_var) (the variable, or null for the C(ExecStart=) line), C(kind)
+      (C(exec), C(env) or C(inline)), C(changed) and, when written with O(backup=true), C(backup_file).
+  returned: success and O(unit) given
+  type: list
+  elements: dict
+  sample:
+    - path: /etc/systemd/system/kube-apiserver.service
+      env_var: null
+      kind: exec
+      changed: true
+      backup_file: /etc/systemd/system/kube-apiserver.service.12345.2026-11-24@17:30:00~
+daemon_reload:
+  description: With O(unit), whether a unit file or drop-in changed (so systemd must reload them).
+  returned: success and O(unit) given
+  type: bool
+  sample: true
 """
 
 import os
@@ -192,9 +247,20 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.component_fla
     HAS_YAML,
     ComponentFlagsError,
     detect_format,
+    flags_map,
     normalize_changes,
+    patch_env_text,
+    patch_systemd_text,
     patch_text,
     secret_values,
+    secret_words,
+)
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.units import (
+    EXEC,
+    command_sources,
+    command_words,
+    route_changes,
+    unit_layout,
 )
 
 #: Values too common to mask everywhere in the output (Ansible masks every occurrence).
@@ -257,18 +323,103 @@ def _write(module: AnsibleModule, path: str, text: str) -> None:
             os.unlink(tmp)
 
 
+def _mask(module: AnsibleModule, values) -> None:
+    """Keep secret flag values out of every output of the module."""
+    for value in values:
+        if value not in _UNMASKABLE:
+            module.no_log_values.add(value)
+
+
+def _unit_files(module: AnsibleModule, unit: str):
+    """Return ``[(path, text)]`` of the unit file and its drop-ins, as systemd loaded them."""
+    name = unit if "." in unit else unit + ".service"
+    systemctl = module.get_bin_path("systemctl", required=True)
+    rc, out, err = module.run_command([systemctl, "show", name, "-p", "LoadState", "-p", "FragmentPath", "-p", "DropInPaths"])
+    props = dict(line.partition("=")[::2] for line in out.splitlines())
+    if rc != 0 or props.get("LoadState") != "loaded" or not props.get("FragmentPath"):
+        module.fail_json(msg="%s: no such systemd unit (LoadState=%s%s): check the unit name, or give path "
+                             "to the file that holds the component's flags"
+                             % (name, props.get("LoadState", "?"), ("; " + err.strip()) if err.strip() else ""))
+    paths = [props["FragmentPath"]] + props.get("DropInPaths", "").split()
+    return name, [(path, _read(module, path, path)) for path in paths]
+
+
+def _run_unit(module: AnsibleModule, changes) -> None:
+    """Edit the flags of a systemd service wherever its command line holds them."""
+    name, unit_files = _unit_files(module, module.params["unit"])
+    try:
+        layout = unit_layout(unit_files)
+        texts = dict(unit_files)
+        for path, _optional in layout.environment_files:
+            if path not in texts:
+                texts[path] = _read(module, path, path) if os.path.isfile(path) else None
+        sources = command_sources(layout, texts)
+        old_words = command_words(sources)
+        routed = route_changes(sources, changes)
+        new_texts = dict(texts)
+        for index in sorted(routed):
+            source = sources[index]
+            if source.kind == EXEC:
+                result = patch_systemd_text(new_texts[source.path], routed[index])
+            else:
+                result = patch_env_text(new_texts[source.path], routed[index], source.env_var)
+            _mask(module, result.secrets)
+            new_texts[source.path] = result.text
+        new_sources = command_sources(unit_layout([(path, new_texts[path]) for path, _text in unit_files]), new_texts)
+    except ComponentFlagsError as err:
+        module.fail_json(msg="%s: %s" % (name, err))
+    new_words = command_words(new_sources)
+    _mask(module, secret_words(old_words + new_words))
+    changed_paths = [path for path in new_texts if new_texts[path] != texts[path]]
+    backups = {}
+    if changed_paths and not module.check_mode:
+        for path in changed_paths:
+            if module.params["backup"]:
+                backups[path] = _backup(module, path, "systemd")
+            _write(module, path, new_texts[path])
+    files = [dict(path=s.path, env_var=s.env_var, kind=s.kind, changed=s.path in changed_paths,
+                  **({"backup_file": backups[s.path]} if s.path in backups else {})) for s in sources]
+    output = dict(changed=bool(changed_paths), flags=flags_map(new_words), format="systemd", unit=name, files=files,
+                  daemon_reload=any(path in dict(unit_files) for path in changed_paths))
+    if backups:
+        output["backup_file"] = backups[changed_paths[0]]
+    if module._diff:
+        output["diff"] = [dict(before=texts[path] or "", after=new_texts[path], before_header=path, after_header=path)
+                          for path in changed_paths if dict(unit_files).get(path) is not None] + [
+            dict(before=_env_lines(texts[path] or "", new_texts[path])[0], after=_env_lines(texts[path] or "", new_texts[path])[1],
+                 before_header=path, after_header=path)
+            for path in changed_paths if path not in dict(unit_files)]
+    module.exit_json(**output)
+
+
+def _env_lines(before: str, after: str):
+    """Return only the lines that differ between two versions of an environment file (never the others)."""
+    old, new = before.splitlines(True), after.splitlines(True)
+    return ("".join(line for line in old if line not in new), "".join(line for line in new if line not in old))
+
+
 def main() -> None:
     """Set and remove the flags, write the file when they changed, report the result."""
     module = AnsibleModule(
         argument_spec=dict(
-            path=dict(type="path", required=True),
+            path=dict(type="path"),
+            unit=dict(type="str"),
             flags=dict(type="dict", default={}),
             container=dict(type="str"),
             env_var=dict(type="str"),
             backup=dict(type="bool", default=False),
         ),
+        required_one_of=[("path", "unit")],
+        mutually_exclusive=[("path", "unit"), ("unit", "container"), ("unit", "env_var")],
         supports_check_mode=True,
     )
+    if module.params["unit"]:
+        try:
+            changes = normalize_changes(module.params["flags"])
+        except ComponentFlagsError as err:
+            module.fail_json(msg="%s: %s" % (module.params["unit"], err))
+        _mask(module, secret_values(changes))
+        _run_unit(module, changes)
     shown = module.params["path"]
     path = os.path.realpath(shown)
     try:
@@ -291,7 +442,7 @@ def main() -> None:
         if value not in _UNMASKABLE:
             module.no_log_values.add(value)
 
-    output = dict(changed=result.changed, flags=result.flags, format=result.format)
+    output = dict(changed=result.changed, flags=result.flags, format=result.format, path=path)
     if module._diff:
         output["diff"] = dict(
             before=result.diff_before,

@@ -413,3 +413,81 @@ def test_runs_as_a_separate_process(tmp_path):
     result = json.loads(done.stdout)
     assert result["changed"] is True and result["flags"]["v"] == "2"
     assert path.read_text().endswith(' --v=2"\n')
+
+
+# --------------------------------------------------------------------------- unit= (systemd services)
+
+
+@pytest.fixture
+def kubelet_unit(tmp_path, monkeypatch):
+    """kubeadm's kubelet: unit, 10-kubeadm.conf drop-in, kubeadm-flags.env, /etc/default/kubelet (real files)."""
+    unit = tmp_path / "kubelet.service"
+    unit.write_text("[Service]\nExecStart=/usr/local/bin/kubelet\n")
+    dropin = tmp_path / "10-kubeadm.conf"
+    env = tmp_path / "kubeadm-flags.env"
+    extra = tmp_path / "kubelet.default"
+    dropin.write_text(
+        "[Service]\nEnvironment=\"KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml\"\n"
+        "EnvironmentFile=-%s\nEnvironmentFile=-%s\nExecStart=\n"
+        "ExecStart=/usr/local/bin/kubelet $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS\n" % (env, extra))
+    shutil.copyfile(FIXTURES / "kubeadm-flags.env", env)
+    env.chmod(0o644)
+    extra.write_text("KUBELET_EXTRA_ARGS=\n")
+    seen = []
+
+    def unit_files(module, name):
+        seen.append(name)
+        return name + ".service", [(str(unit), unit.read_text()), (str(dropin), dropin.read_text())]
+
+    monkeypatch.setattr(component_flags, "_unit_files", unit_files)
+    return {"unit": unit, "dropin": dropin, "env": env, "extra": extra, "seen": seen}
+
+
+def test_unit_edits_node_ip_in_the_env_file_it_comes_from(capsys, kubelet_unit):
+    dropin_before = kubelet_unit["dropin"].read_text()
+    result = run(capsys, unit="kubelet", flags={"node-ip": "192.168.77.21,fd00:77::21"}, backup=True)
+    assert kubelet_unit["seen"] == ["kubelet"]
+    assert result["changed"] is True and result["daemon_reload"] is False
+    assert result["flags"]["node-ip"] == "192.168.77.21,fd00:77::21"
+    assert result["flags"]["config"] == "/var/lib/kubelet/config.yaml"
+    assert "--node-ip=192.168.77.21,fd00:77::21" in kubelet_unit["env"].read_text()
+    assert kubelet_unit["dropin"].read_text() == dropin_before
+    assert stat.S_IMODE(kubelet_unit["env"].stat().st_mode) == 0o644
+    changed = [f for f in result["files"] if f["changed"]]
+    assert [(f["path"], f["env_var"], f["kind"]) for f in changed] == [(str(kubelet_unit["env"]), "KUBELET_KUBEADM_ARGS", "env")]
+    assert Path(changed[0]["backup_file"]).read_text() == (FIXTURES / "kubeadm-flags.env").read_text()
+    again = run(capsys, unit="kubelet", flags={"node-ip": "192.168.77.21,fd00:77::21"}, backup=True)
+    assert again["changed"] is False and "backup_file" not in again
+
+
+def test_unit_check_mode_and_diff_show_only_the_changed_line(capsys, kubelet_unit):
+    before = kubelet_unit["env"].read_text()
+    kubelet_unit["extra"].write_text("KUBELET_EXTRA_ARGS=\nOTHER_SECRET_VALUE=hunter2\n")
+    result = run(capsys, unit="kubelet", flags={"node-ip": "10.0.0.1"}, _ansible_check_mode=True, _ansible_diff=True)
+    assert result["changed"] is True
+    assert kubelet_unit["env"].read_text() == before
+    assert len(result["diff"]) == 1 and "--node-ip=10.0.0.1" in result["diff"][0]["after"]
+    assert "hunter2" not in json.dumps(result)
+
+
+def test_unit_flag_in_environment_value_fails_naming_unit_and_fix(capsys, kubelet_unit):
+    result = run(capsys, unit="kubelet", flags={"config": "/elsewhere.yaml"})
+    assert result["failed"] is True
+    assert result["msg"].startswith("kubelet.service: --config is set in Environment=")
+    assert "EnvironmentFile=" in result["msg"]
+
+
+def test_unit_new_flag_on_a_hand_installed_execstart(capsys, tmp_path, monkeypatch):
+    unit = tmp_path / "kube-apiserver.service"
+    shutil.copyfile(FIXTURES / "kube-apiserver.service", unit)
+    unit.chmod(0o644)
+    monkeypatch.setattr(component_flags, "_unit_files", lambda module, name: (name + ".service", [(str(unit), unit.read_text())]))
+    result = run(capsys, unit="kube-apiserver", flags={"service-cluster-ip-range": DUAL_SERVICES, "feature-gates": "A=true"})
+    assert result["changed"] is True and result["daemon_reload"] is True
+    assert result["flags"]["service-cluster-ip-range"] == DUAL_SERVICES and result["flags"]["feature-gates"] == "A=true"
+    assert "--feature-gates=A=true" in unit.read_text()
+
+
+def test_unit_and_path_are_mutually_exclusive(capsys, tmp_path):
+    result = run(capsys, unit="kubelet", path=str(tmp_path / "x"))
+    assert result["failed"] is True and "mutually exclusive" in result["msg"]
