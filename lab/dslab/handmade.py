@@ -174,10 +174,12 @@ def control_plane(version: str, refs: dict[str, str], log_fn: Log = log) -> None
                         "kube-controller-manager.service", "kube-scheduler.service"])
     cluster.export_admin_conf()
     wait_for("API server", lambda: bool(cluster.kubectl("get", "--raw", "/readyz", check=False, timeout=10)), 180, 1)
-    # kube-apiserver reaches kubelets as apiserver-kubelet-client (group kubeadm:cluster-admins).
-    for name, subject in (("dslab:apiserver-kubelet", "--group=kubeadm:cluster-admins"),):
-        if not cluster.kubectl("get", "clusterrolebinding", name, "--ignore-not-found", "-o", "name").strip():
-            cluster.kubectl("create", "clusterrolebinding", name, "--clusterrole=system:kubelet-api-admin", subject)
+    # kube-apiserver reaches kubelets (exec, logs) with the apiserver-kubelet-client certificate;
+    # kubeadm grants it through a binding `kubeadm init` makes, a hand-installed cluster binds its user.
+    name = "dslab:apiserver-kubelet"
+    if not cluster.kubectl("get", "clusterrolebinding", name, "--ignore-not-found", "-o", "name").strip():
+        cluster.kubectl("create", "clusterrolebinding", name, "--clusterrole=system:kubelet-api-admin",
+                        "--user=kube-apiserver-kubelet-client")
     log_fn("control plane running as systemd units on " + cp.name)
 
 
