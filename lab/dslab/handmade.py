@@ -76,6 +76,8 @@ def kubelet_unit(n: Node) -> str:
         f"--kubeconfig={KUBELET_KUBECONFIG}",
         f"--hostname-override={n.name}",
         f"--node-ip={n.ipv4}",
+        # As kubeadm registers a control plane: no ordinary workload there.
+        *(["--register-with-taints=node-role.kubernetes.io/control-plane:NoSchedule"] if n.role == "control-plane" else []),
         "--v=2",
     ], after="containerd.service dslab-cgroup-rw.service")
 
