@@ -214,3 +214,23 @@ def route_changes(sources: Sequence[Source], changes: Mapping[str, Optional[str]
                 )
             routed.setdefault(index, {})[name] = value
     return routed
+
+
+def process_start_time(proc_stat: str, boot_time: float, clock_ticks: int) -> float:
+    """Return when a process started, in seconds since the epoch, from ``/proc/PID/stat``.
+
+    Field 22 (``starttime``) counts clock ticks since boot (proc(5)); the command name in
+    field 2 may hold spaces and parentheses, so fields are counted after its last ``)``.
+    """
+    fields = proc_stat[proc_stat.rindex(")") + 2:].split()
+    return boot_time + int(fields[19]) / float(clock_ticks)
+
+
+def restart_needed(started: Optional[float], mtimes: Sequence[float]) -> bool:
+    """Tell whether a service must restart to run with its files as they are now.
+
+    True when it is not running (``started`` is ``None``) or any file that shapes its
+    command line or configuration changed after its process started - also after an
+    interrupted run that wrote the files but never restarted the service.
+    """
+    return started is None or any(mtime > started for mtime in mtimes)

@@ -233,6 +233,15 @@ daemon_reload:
   returned: success and O(unit) given
   type: bool
   sample: true
+restart_needed:
+  description:
+    - With O(unit), whether the service must be restarted to run with its files as they are now - because
+      this call changed them, because it does not run, or because one of its files (unit, drop-ins,
+      environment files, the file of its C(--config) flag) changed after its process started, as after an
+      interrupted run that wrote them but never restarted it.
+  returned: success and O(unit) given
+  type: bool
+  sample: false
 """
 
 import os
@@ -259,6 +268,8 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.units import 
     EXEC,
     command_sources,
     command_words,
+    process_start_time,
+    restart_needed,
     route_changes,
     unit_layout,
 )
@@ -344,6 +355,23 @@ def _unit_files(module: AnsibleModule, unit: str):
     return name, [(path, _read(module, path, path)) for path in paths]
 
 
+def _service_started(module: AnsibleModule, name: str):
+    """Return when the service's main process started (epoch seconds), or None if it does not run."""
+    systemctl = module.get_bin_path("systemctl", required=True)
+    rc, out, _err = module.run_command([systemctl, "show", name, "-p", "MainPID", "--value"])
+    pid = out.strip()
+    if rc != 0 or not pid.isdigit() or pid == "0":
+        return None
+    try:
+        with open("/proc/%s/stat" % pid) as handle:
+            proc_stat = handle.read()
+        with open("/proc/stat") as handle:
+            boot = [line.split()[1] for line in handle if line.startswith("btime ")][0]
+        return process_start_time(proc_stat, float(boot), os.sysconf("SC_CLK_TCK"))
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _run_unit(module: AnsibleModule, changes) -> None:
     """Edit the flags of a systemd service wherever its command line holds them."""
     name, unit_files = _unit_files(module, module.params["unit"])
@@ -369,6 +397,7 @@ def _run_unit(module: AnsibleModule, changes) -> None:
     except ComponentFlagsError as err:
         module.fail_json(msg="%s: %s" % (name, err))
     new_words = command_words(new_sources)
+    new_flags = flags_map(new_words)
     _mask(module, secret_words(old_words + new_words))
     changed_paths = [path for path in new_texts if new_texts[path] != texts[path]]
     backups = {}
@@ -381,6 +410,12 @@ def _run_unit(module: AnsibleModule, changes) -> None:
                   **({"backup_file": backups[s.path]} if s.path in backups else {})) for s in sources]
     output = dict(changed=bool(changed_paths), flags=flags_map(new_words), format="systemd", unit=name, files=files,
                   daemon_reload=any(path in dict(unit_files) for path in changed_paths))
+    # Files whose change the running process has not seen yet: the unit's, its environment
+    # files', and the file of its --config flag.
+    watched = [path for path in new_texts if new_texts[path] is not None]
+    watched += [new_flags["config"]] if "config" in new_flags else []
+    mtimes = [os.stat(path).st_mtime for path in watched if os.path.exists(path)]
+    output["restart_needed"] = bool(changed_paths) or restart_needed(_service_started(module, name), mtimes)
     if backups:
         output["backup_file"] = backups[changed_paths[0]]
     if module._diff:

@@ -14,6 +14,8 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.units import 
     command_sources,
     command_words,
     default_source,
+    process_start_time,
+    restart_needed,
     route_changes,
     unit_layout,
 )
@@ -131,3 +133,15 @@ def test_settings_outside_service_are_ignored():
     text = "[Unit]\nEnvironment=A=--x\n[Service]\nExecStart=/bin/k $A\n"
     sources = command_sources(unit_layout([("/u", text)]), {})
     assert len(sources) == 1
+
+
+def test_process_start_time_counts_fields_after_the_command_name():
+    # pid (comm with spaces and parens) state ... field 22 = starttime in ticks since boot
+    stat = "4242 (kube (api) server) S " + " ".join(["1"] * 18) + " 250000 0 0"
+    assert process_start_time(stat, 1_700_000_000.0, 100) == 1_700_002_500.0
+
+
+def test_restart_needed_when_not_running_or_a_file_is_newer():
+    assert restart_needed(None, [])
+    assert restart_needed(100.0, [50.0, 101.0])
+    assert not restart_needed(100.0, [50.0, 99.5])
