@@ -216,14 +216,17 @@ def route_changes(sources: Sequence[Source], changes: Mapping[str, Optional[str]
     return routed
 
 
-def process_start_time(proc_stat: str, boot_time: float, clock_ticks: int) -> float:
+def process_start_time(proc_stat: str, now: float, now_since_boot: float, clock_ticks: int) -> float:
     """Return when a process started, in seconds since the epoch, from ``/proc/PID/stat``.
 
-    Field 22 (``starttime``) counts clock ticks since boot (proc(5)); the command name in
-    field 2 may hold spaces and parentheses, so fields are counted after its last ``)``.
+    Field 22 (``starttime``) counts clock ticks since boot (proc(5)); the process's age is
+    the time since boot now (``CLOCK_BOOTTIME``) minus that, taken from ``now`` (the wall
+    clock read at the same moment), so that wall-clock adjustments since boot (NTP) do not
+    shift it as ``btime`` would. The command name in field 2 may hold spaces and
+    parentheses, so fields are counted after its last ``)``.
     """
     fields = proc_stat[proc_stat.rindex(")") + 2:].split()
-    return boot_time + int(fields[19]) / float(clock_ticks)
+    return now - (now_since_boot - int(fields[19]) / float(clock_ticks))
 
 
 def restart_needed(started: Optional[float], mtimes: Sequence[float]) -> bool:

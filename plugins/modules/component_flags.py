@@ -365,9 +365,7 @@ def _service_started(module: AnsibleModule, name: str):
     try:
         with open("/proc/%s/stat" % pid) as handle:
             proc_stat = handle.read()
-        with open("/proc/stat") as handle:
-            boot = [line.split()[1] for line in handle if line.startswith("btime ")][0]
-        return process_start_time(proc_stat, float(boot), os.sysconf("SC_CLK_TCK"))
+        return process_start_time(proc_stat, time.time(), time.clock_gettime(time.CLOCK_BOOTTIME), os.sysconf("SC_CLK_TCK"))
     except (OSError, IndexError, ValueError):
         return None
 

@@ -138,7 +138,16 @@ def test_settings_outside_service_are_ignored():
 def test_process_start_time_counts_fields_after_the_command_name():
     # pid (comm with spaces and parens) state ... field 22 = starttime in ticks since boot
     stat = "4242 (kube (api) server) S " + " ".join(["1"] * 18) + " 250000 0 0"
-    assert process_start_time(stat, 1_700_000_000.0, 100) == 1_700_002_500.0
+    # started 2500 s after boot; now is 3000 s after boot: it is 500 s old
+    assert process_start_time(stat, 1_700_000_000.0, 3000.0, 100) == 1_699_999_500.0
+
+
+def test_process_start_time_of_this_process_is_in_the_past():
+    import os
+    import time
+    with open("/proc/self/stat") as handle:
+        started = process_start_time(handle.read(), time.time(), time.clock_gettime(time.CLOCK_BOOTTIME), os.sysconf("SC_CLK_TCK"))
+    assert time.time() - 3600 < started <= time.time()
 
 
 def test_restart_needed_when_not_running_or_a_file_is_newer():
