@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.component_flags import ComponentFlagsError
@@ -20,16 +23,14 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.units import 
     unit_layout,
 )
 
+LAB = Path(__file__).resolve().parents[4] / "lab"
+if str(LAB) not in sys.path:
+    sys.path.insert(0, str(LAB))
+from dslab import cluster  # noqa: E402  pylint: disable=wrong-import-position
+
 KUBELET_UNIT = "[Unit]\nDescription=kubelet\n\n[Service]\nExecStart=/usr/local/bin/kubelet\nRestart=always\n"
-KUBEADM_DROPIN = """\
-[Service]
-Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
-Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"
-EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env
-EnvironmentFile=-/etc/default/kubelet
-ExecStart=
-ExecStart=/usr/local/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
-"""
+# The drop-in of the upstream kubeadm package, as the lab installs it (lab/dslab/cluster.py).
+KUBEADM_DROPIN = cluster.KUBEADM_DROPIN
 KUBEADM_FLAGS = 'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///run/containerd/containerd.sock --node-ip=192.168.77.21"\n'
 APISERVER_UNIT = """\
 [Unit]
