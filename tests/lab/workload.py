@@ -96,6 +96,23 @@ while running:
 save()
 '''
 
+# Runs on the node: prints "ok" once the Service answers an HTTP request (60 s at most).
+PROBE = r'''
+import socket, sys, time
+deadline = time.time() + 60
+while time.time() < deadline:
+    try:
+        with socket.create_connection((sys.argv[1], 80), timeout=2) as s:
+            s.settimeout(2)
+            s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            if s.recv(16).startswith(b"HTTP/1"):
+                print("ok")
+                break
+    except OSError:
+        pass
+    time.sleep(1)
+'''
+
 
 def dslab(*args: str, stdin: str | None = None, check: bool = True) -> str:
     env = dict(os.environ, PYTHONPATH=str(REPO / "lab"))
@@ -108,6 +125,10 @@ def start() -> dict:
     dslab("kubectl", "apply", "-f", "-", stdin=json.dumps(WORKLOAD))
     dslab("kubectl", "-n", NS, "rollout", "status", "deploy/web", "--timeout=180s")
     address = dslab("kubectl", "-n", NS, "get", "service", "web", "-o", "jsonpath={.spec.clusterIP}").strip()
+    # The Service is new: kube-proxy on cp1 may not have its rules yet (after the fault test its
+    # watch is still reconnecting to the restarted apiserver). Count only once it has answered.
+    if dslab("ssh", "cp1", "python3 - %s" % address, stdin=PROBE, check=False).strip() != "ok":
+        raise SystemExit("the Service %s:80 did not answer dslab-cp1 within 60 s" % address)
     dslab("ssh", "cp1", "cat > %s" % REMOTE_SCRIPT, stdin=CLIENT)
     # Two sessions: the pkill pattern would match a shell whose command line names the script.
     dslab("ssh", "cp1", "pkill -f '%s'; rm -f %s; true" % (CLIENT_PATTERN, REMOTE_COUNTS), check=False)
