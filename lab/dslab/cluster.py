@@ -133,21 +133,26 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 # --------------------------------------------------------------------------- node software
 
 
+def install_binary(src: Path, dst: Path) -> bool:
+    """Hard-link (else copy) a built binary into a node's rootfs unless it is there; True if it changed."""
+    if dst.exists() and dst.stat().st_size == src.stat().st_size:
+        return False
+    tmp = dst.with_name(dst.name + ".dslab-tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copy2(src, tmp)
+    os.replace(tmp, dst)
+    return True
+
+
 def install_node_files(n: Node, bindir: Path, pause_ref: str) -> bool:
     """Put binaries, units and configs into the node's rootfs; True if anything changed."""
     root = nodes.node_rootfs(n)
     changed = False
     for name in NODE_BINARIES:
-        src, dst = bindir / name, root / "usr/local/bin" / name
-        if not dst.exists() or dst.stat().st_size != src.stat().st_size:
-            tmp = dst.with_name(name + ".dslab-tmp")
-            tmp.unlink(missing_ok=True)
-            try:
-                os.link(src, tmp)
-            except OSError:
-                shutil.copy2(src, tmp)
-            os.replace(tmp, dst)
-            changed = True
+        changed |= install_binary(bindir / name, root / "usr/local/bin" / name)
     changed |= write_file(root / "etc/systemd/system/kubelet.service", KUBELET_UNIT)
     changed |= write_file(root / "etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
                           KUBEADM_DROPIN)
@@ -348,6 +353,11 @@ def kubeconfig_path() -> Path:
 def kubectl_path() -> Path:
     """Return the host's kubectl (from the build helper's binaries)."""
     return run_dir() / "bin" / "kubectl"
+
+
+def api_ready() -> bool:
+    """Tell whether the lab's kube-apiserver answers /readyz."""
+    return bool(kubectl("get", "--raw", "/readyz", check=False, timeout=10))
 
 
 def kubectl(*args: str, check: bool = True, timeout: float = 120,

@@ -22,7 +22,6 @@ Every step is skipped when its result is there, so ``up`` stays restartable.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import yaml
@@ -111,16 +110,7 @@ def install_node_files(n: Node, bindir: Path) -> bool:
     changed = False
     names = ("kube-proxy",) + (CONTROL_PLANE_BINARIES if n.role == "control-plane" else ())
     for name in names:
-        dst = root / "usr/local/bin" / name
-        if not dst.exists() or dst.stat().st_size != (bindir / name).stat().st_size:
-            tmp = dst.with_name(name + ".dslab-tmp")
-            tmp.unlink(missing_ok=True)
-            try:
-                os.link(bindir / name, tmp)
-            except OSError:
-                shutil.copy2(bindir / name, tmp)
-            os.replace(tmp, dst)
-            changed = True
+        changed |= cluster.install_binary(bindir / name, root / "usr/local/bin" / name)
     (root / "etc/systemd/system/kubelet.service.d/10-kubeadm.conf").unlink(missing_ok=True)
     changed |= write_file(root / "etc/systemd/system/kubelet.service", kubelet_unit(n))
     changed |= write_file(root / "var/lib/kubelet/config.yaml", kubelet_config())
@@ -175,7 +165,7 @@ def control_plane(version: str, refs: dict[str, str], log_fn: Log = log) -> None
     nodes.node_run(cp, ["systemctl", "enable", "--now", "etcd.service", "kube-apiserver.service",
                         "kube-controller-manager.service", "kube-scheduler.service"])
     cluster.export_admin_conf()
-    wait_for("API server", lambda: bool(cluster.kubectl("get", "--raw", "/readyz", check=False, timeout=10)), 180, 1)
+    wait_for("API server", cluster.api_ready, 180, 1)
     # kube-apiserver reaches kubelets (exec, logs) with the apiserver-kubelet-client certificate;
     # kubeadm grants it through a binding `kubeadm init` makes, a hand-installed cluster binds its user.
     name = "dslab:apiserver-kubelet"

@@ -201,10 +201,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     cluster.kubeadm_init(version, refs, with_coredns, log_fn)
     cluster.export_admin_conf()
 
-    def api_ready() -> bool:
-        return bool(cluster.kubectl("get", "--raw", "/readyz", check=False, timeout=10))
-
-    wait_for("API server", api_ready, 120, 1)
+    wait_for("API server", cluster.api_ready, 120, 1)
     mark("kubeadm-init")
     podnet.distribute_credentials(podnet.ensure_credentials(log_fn))
     for n in net.workers():

@@ -169,12 +169,14 @@ def command_sources(layout: UnitLayout, env_texts: Mapping[str, Optional[str]]) 
     return sources
 
 
+def literal_words(source: Source) -> List[str]:
+    """Return a source's own words, without the ``$NAME`` references other sources fill in."""
+    return [word for word in source.words if not _VAR_WORD_RE.match(word)]
+
+
 def command_words(sources: Sequence[Source]) -> List[str]:
     """Return the flag words of the whole command line (variable references expanded)."""
-    words: List[str] = []
-    for source in sources:
-        words.extend(word for word in source.words if not _VAR_WORD_RE.match(word))
-    return words
+    return [word for source in sources for word in literal_words(source)]
 
 
 def default_source(sources: Sequence[Source]) -> int:
@@ -200,7 +202,7 @@ def route_changes(sources: Sequence[Source], changes: Mapping[str, Optional[str]
     :class:`ComponentFlagsError` when a flag to change sits in an ``Environment=`` value.
     """
     routed: Dict[int, Dict[str, Optional[str]]] = {}
-    held = [set(flags_map([w for w in source.words if not _VAR_WORD_RE.match(w)])) for source in sources]
+    held = [set(flags_map(literal_words(source))) for source in sources]
     for name, value in changes.items():
         key = normalize_name(name)
         holders = [index for index, names in enumerate(held) if key in names]

@@ -373,14 +373,15 @@ def _service_started(module: AnsibleModule, name: str):
 def _run_unit(module: AnsibleModule, changes) -> None:
     """Edit the flags of a systemd service wherever its command line holds them."""
     name, unit_files = _unit_files(module, module.params["unit"])
+    unit_texts = dict(unit_files)
+    diffs = []
     try:
         layout = unit_layout(unit_files)
-        texts = dict(unit_files)
+        texts = dict(unit_texts)
         for path, _optional in layout.environment_files:
             if path not in texts:
                 texts[path] = _read(module, path, path) if os.path.isfile(path) else None
         sources = command_sources(layout, texts)
-        old_words = command_words(sources)
         routed = route_changes(sources, changes)
         new_texts = dict(texts)
         for index in sorted(routed):
@@ -391,12 +392,16 @@ def _run_unit(module: AnsibleModule, changes) -> None:
                 result = patch_env_text(new_texts[source.path], routed[index], source.env_var)
             _mask(module, result.secrets)
             new_texts[source.path] = result.text
-        new_sources = command_sources(unit_layout([(path, new_texts[path]) for path, _text in unit_files]), new_texts)
+            if result.changed:
+                # An environment file's diff holds only the edited variable's line.
+                diffs.append(dict(before=result.diff_before, after=result.diff_after,
+                                  before_header=source.path, after_header=source.path))
+        new_sources = command_sources(unit_layout([(path, new_texts[path]) for path in unit_texts]), new_texts)
     except ComponentFlagsError as err:
         module.fail_json(msg="%s: %s" % (name, err))
     new_words = command_words(new_sources)
     new_flags = flags_map(new_words)
-    _mask(module, secret_words(old_words + new_words))
+    _mask(module, secret_words(command_words(sources) + new_words))
     changed_paths = [path for path in new_texts if new_texts[path] != texts[path]]
     backups = {}
     if changed_paths and not module.check_mode:
@@ -406,8 +411,8 @@ def _run_unit(module: AnsibleModule, changes) -> None:
             _write(module, path, new_texts[path])
     files = [dict(path=s.path, env_var=s.env_var, kind=s.kind, changed=s.path in changed_paths,
                   **({"backup_file": backups[s.path]} if s.path in backups else {})) for s in sources]
-    output = dict(changed=bool(changed_paths), flags=flags_map(new_words), format="systemd", unit=name, files=files,
-                  daemon_reload=any(path in dict(unit_files) for path in changed_paths))
+    output = dict(changed=bool(changed_paths), flags=new_flags, format="systemd", unit=name, files=files,
+                  daemon_reload=any(path in unit_texts for path in changed_paths))
     # Files whose change the running process has not seen yet: the unit's, its environment
     # files', and the file of its --config flag.
     watched = [path for path in new_texts if new_texts[path] is not None]
@@ -417,18 +422,8 @@ def _run_unit(module: AnsibleModule, changes) -> None:
     if backups:
         output["backup_file"] = backups[changed_paths[0]]
     if module._diff:
-        output["diff"] = [dict(before=texts[path] or "", after=new_texts[path], before_header=path, after_header=path)
-                          for path in changed_paths if dict(unit_files).get(path) is not None] + [
-            dict(before=_env_lines(texts[path] or "", new_texts[path])[0], after=_env_lines(texts[path] or "", new_texts[path])[1],
-                 before_header=path, after_header=path)
-            for path in changed_paths if path not in dict(unit_files)]
+        output["diff"] = diffs
     module.exit_json(**output)
-
-
-def _env_lines(before: str, after: str):
-    """Return only the lines that differ between two versions of an environment file (never the others)."""
-    old, new = before.splitlines(True), after.splitlines(True)
-    return ("".join(line for line in old if line not in new), "".join(line for line in new if line not in old))
 
 
 def main() -> None:
@@ -446,22 +441,15 @@ def main() -> None:
         mutually_exclusive=[("path", "unit"), ("unit", "container"), ("unit", "env_var")],
         supports_check_mode=True,
     )
-    if module.params["unit"]:
-        try:
-            changes = normalize_changes(module.params["flags"])
-        except ComponentFlagsError as err:
-            module.fail_json(msg="%s: %s" % (module.params["unit"], err))
-        _mask(module, secret_values(changes))
-        _run_unit(module, changes)
-    shown = module.params["path"]
-    path = os.path.realpath(shown)
+    shown = module.params["path"] or module.params["unit"]
     try:
         changes = normalize_changes(module.params["flags"])
     except ComponentFlagsError as err:
         module.fail_json(msg="%s: %s" % (shown, err))
-    for value in secret_values(changes):
-        if value not in _UNMASKABLE:
-            module.no_log_values.add(value)
+    _mask(module, secret_values(changes))
+    if module.params["unit"]:
+        _run_unit(module, changes)
+    path = os.path.realpath(shown)
 
     text = _read(module, path, shown)
     try:
@@ -471,9 +459,7 @@ def main() -> None:
     except ComponentFlagsError as err:
         module.fail_json(msg="%s: %s" % (shown, err))
 
-    for value in result.secrets:
-        if value not in _UNMASKABLE:
-            module.no_log_values.add(value)
+    _mask(module, result.secrets)
 
     output = dict(changed=result.changed, flags=result.flags, format=result.format, path=path)
     if module._diff:
