@@ -51,6 +51,8 @@ def main() -> int:
     for name, passed in checks:
         print("%-4s %s" % ("ok" if passed else "FAIL", name))
     print("fault run (apply, %s s timeout, roll back) took %.1f s" % (60, seconds))
+    quoted = output.partition("Its log ends with:")[2].split("\n")[0].strip()
+    print("the quoted log: %s" % (quoted[-600:] or "(none)"))
     Path(inv.name).unlink()
     if not all(passed for _, passed in checks):
         print(output[-4000:])
