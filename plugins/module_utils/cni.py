@@ -26,7 +26,7 @@ import copy
 import ipaddress
 import json
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 try:
     import yaml
@@ -113,6 +113,17 @@ def objects_of(objects: Any, what: str) -> List[Dict[str, Any]]:
                 "kind, metadata, ...), parsed with from_json" % (what, item if not isinstance(item, dict) else dict(list(item.items())[:3]))
             )
     return items
+
+
+def map_objects(obj: Any, what: str, hint: str, transform: Callable[[Dict[str, Any]], Dict[str, Any]]) -> Any:
+    """Apply ``transform`` to one object (returns one) or to each of a list / ``*List`` (returns a list)."""
+    is_list = isinstance(obj, (list, tuple)) or (isinstance(obj, dict) and str(obj.get("kind", "")).endswith("List") and "items" in obj)
+    results = [transform(item) for item in objects_of(obj, what)]
+    if is_list:
+        return results
+    if not results:
+        raise DualStackError("%s: no object given: %s" % (what, hint))
+    return results[0]
 
 
 def object_name(obj: Dict[str, Any]) -> str:
@@ -316,6 +327,19 @@ FLANNEL_HINT = (
 )
 
 
+def flannel_net_conf(obj: Any, what: str) -> Tuple[Dict[str, Any], str, str, Dict[str, Any]]:
+    """The kube-flannel-cfg ConfigMap, where its net-conf.json is, its text and the parsed object."""
+    item = expect_kind(obj, ("ConfigMap",), what, FLANNEL_HINT)
+    where = "%s data.net-conf.json" % object_name(item)
+    text = (item.get("data") or {}).get("net-conf.json")
+    if text is None:
+        raise DualStackError("%s has no data key net-conf.json: %s" % (object_name(item), FLANNEL_HINT))
+    conf = load_embedded_json(text, where)
+    if not isinstance(conf, dict):
+        raise DualStackError("%s is not a JSON object: fix the ConfigMap by hand first" % where)
+    return item, where, text, conf
+
+
 def flannel_dualstack(obj: Any, pod_cidrs: Any) -> Dict[str, Any]:
     """Add ``EnableIPv6: true`` and ``IPv6Network`` to flannel's ``net-conf.json``.
 
@@ -324,14 +348,7 @@ def flannel_dualstack(obj: Any, pod_cidrs: Any) -> Dict[str, Any]:
     and their order are kept; the new keys follow ``Network``.
     """
     v4, v6 = dual_pod_ranges(pod_cidrs)
-    item = expect_kind(obj, ("ConfigMap",), "flannel_dualstack", FLANNEL_HINT)
-    where = "%s data.net-conf.json" % object_name(item)
-    text = (item.get("data") or {}).get("net-conf.json")
-    if text is None:
-        raise DualStackError("%s has no data key net-conf.json: %s" % (object_name(item), FLANNEL_HINT))
-    conf = load_embedded_json(text, where)
-    if not isinstance(conf, dict):
-        raise DualStackError("%s is not a JSON object: fix the ConfigMap by hand first" % where)
+    item, where, text, conf = flannel_net_conf(obj, "flannel_dualstack")
     if conf.get("EnableIPv4") is False:
         raise DualStackError(
             "%s has EnableIPv4 false (an IPv6-only flannel): this collection converts IPv4 clusters; "
@@ -378,6 +395,27 @@ def flannel_dualstack(obj: Any, pod_cidrs: Any) -> Dict[str, Any]:
             updated["IPv6Network"] = str(v6)
             updated["EnableIPv6"] = True
     updated["EnableIPv6"] = True
+    result["data"]["net-conf.json"] = dump_embedded_json(updated, text)
+    return result
+
+
+def flannel_singlestack(obj: Any) -> Dict[str, Any]:
+    """Turn IPv6 off in flannel's ``net-conf.json`` (the way back of :func:`flannel_dualstack`).
+
+    ``EnableIPv6`` and ``IPv6Network`` are removed; every other key and its order are kept.
+    flannel's kube subnet manager fails a node whose lease asks for IPv6 while its Node has no
+    IPv6 podCIDR, so this must happen before the Nodes lose their IPv6 podCIDRs.
+    """
+    item, where, text, conf = flannel_net_conf(obj, "flannel_singlestack")
+    if conf.get("EnableIPv4") is False or "Network" not in conf:
+        raise DualStackError(
+            "%s has no IPv4 Network (EnableIPv4 false or no Network): flannel would be left without any pod range; "
+            "this collection rolls back to the cluster's IPv4 family only" % where
+        )
+    result = copy.deepcopy(item)
+    if "EnableIPv6" not in conf and "IPv6Network" not in conf:
+        return result
+    updated = {key: value for key, value in conf.items() if key not in ("EnableIPv6", "IPv6Network")}
     result["data"]["net-conf.json"] = dump_embedded_json(updated, text)
     return result
 
@@ -486,16 +524,20 @@ def calico_ippool(
     }
 
 
-def calico_configmap(item: Dict[str, Any]) -> Dict[str, Any]:
+def calico_cni_config(item: Dict[str, Any]) -> Tuple[str, str, Any, Dict[str, Any], Dict[str, Any]]:
+    """calico-config's CNI configuration: where it is, its text, the parsed conflist, the calico plugin and its ipam."""
     where = "%s data.cni_network_config" % object_name(item)
     text = (item.get("data") or {}).get("cni_network_config")
     if text is None:
         raise DualStackError("%s has no data key cni_network_config: %s" % (object_name(item), CALICO_HINT))
     conf = load_embedded_json(text, where)
     plugin = calico_plugin(conf, where)
-    ipam = plugin.get("ipam")
-    if not isinstance(ipam, dict):
-        ipam = {"type": "calico-ipam"}
+    ipam = plugin.get("ipam") if isinstance(plugin.get("ipam"), dict) else {"type": "calico-ipam"}
+    return where, text, conf, plugin, ipam
+
+
+def calico_configmap(item: Dict[str, Any]) -> Dict[str, Any]:
+    where, text, conf, plugin, ipam = calico_cni_config(item)
     result = copy.deepcopy(item)
     kind = ipam.get("type", "calico-ipam")
     if kind == "calico-ipam":
@@ -604,24 +646,96 @@ def calico_dualstack(
     size, vxlan = check_ipv6_pool(v6, block_size, "Never", vxlan_mode)[1:]
     if not isinstance(nat_outgoing, bool):
         raise DualStackError("nat_outgoing %r must be true or false" % (nat_outgoing,))
-    is_list = isinstance(obj, (list, tuple)) or (isinstance(obj, dict) and str(obj.get("kind", "")).endswith("List") and "items" in obj)
-    results = []
-    for item in objects_of(obj, "calico_dualstack"):
+
+    def transform(item: Dict[str, Any]) -> Dict[str, Any]:
         kind = item["kind"]
-        data = item.get("data") or {}
-        if kind == "ConfigMap" and "cni_network_config" in data:
-            results.append(calico_configmap(item))
-        elif kind == "DaemonSet":
-            results.append(calico_daemonset(item, v6, size, vxlan, nat_outgoing, ip6_autodetection_method or None))
-        elif kind == "IPPool":
-            results.append(calico_pool(item, v6, size, vxlan, nat_outgoing))
-        else:
-            raise DualStackError("calico_dualstack: %s is not a Calico object it changes: %s" % (object_name(item), CALICO_HINT))
-    if is_list:
-        return results
-    if not results:
-        raise DualStackError("calico_dualstack: no object given: %s" % CALICO_HINT)
-    return results[0]
+        if kind == "ConfigMap" and "cni_network_config" in (item.get("data") or {}):
+            return calico_configmap(item)
+        if kind == "DaemonSet":
+            return calico_daemonset(item, v6, size, vxlan, nat_outgoing, ip6_autodetection_method or None)
+        if kind == "IPPool":
+            return calico_pool(item, v6, size, vxlan, nat_outgoing)
+        raise DualStackError("calico_dualstack: %s is not a Calico object it changes: %s" % (object_name(item), CALICO_HINT))
+
+    return map_objects(obj, "calico_dualstack", CALICO_HINT, transform)
+
+
+def calico_configmap_off(item: Dict[str, Any]) -> Dict[str, Any]:
+    """CNI ``ipam``: ``assign_ipv6`` "false" (calico-ipam) or the usePodCidr range alone (host-local)."""
+    where, text, conf, plugin, ipam = calico_cni_config(item)
+    result = copy.deepcopy(item)
+    kind = ipam.get("type", "calico-ipam")
+    if kind == "calico-ipam":
+        if ipam.get("assign_ipv6") in (None, "false"):
+            return result
+        new_ipam = dict(ipam)
+        new_ipam["assign_ipv6"] = "false"
+    elif kind == "host-local":
+        ranges = ipam.get("ranges")
+        if ranges is None or ranges == [[{"subnet": "usePodCidr"}]]:
+            return result
+        if ranges != [[{"subnet": "usePodCidr"}], [{"subnet": "usePodCidrIPv6"}]]:
+            raise DualStackError(
+                "%s: host-local IPAM with ranges %r: only the usePodCidr + usePodCidrIPv6 pair this collection writes "
+                "is rolled back; set the ranges by hand" % (where, ranges)
+            )
+        new_ipam = dict(ipam)
+        new_ipam["ranges"] = ranges[:1]
+    else:
+        raise DualStackError("%s: IPAM type %r is not calico-ipam or host-local; turn IPv6 off by hand" % (where, kind))
+    plugin["ipam"] = new_ipam
+    result["data"]["cni_network_config"] = dump_embedded_json(conf, text)
+    return result
+
+
+def calico_daemonset_off(item: Dict[str, Any]) -> Dict[str, Any]:
+    """calico-node: ``FELIX_IPV6SUPPORT=false`` (Felix defaults to true) and ``IP6=none`` where ``IP6`` is set.
+
+    The ``CALICO_IPV6POOL_*`` variables stay: calico-node reads them only to create a default
+    IPv6 pool, which it does only with IPv6 on.
+    """
+    result = copy.deepcopy(item)
+    container = find_container(result, "calico-node", "calico_singlestack")
+    if env_value(container, "FELIX_IPV6SUPPORT") != "false":
+        set_env(container, "FELIX_IPV6SUPPORT", "false")
+    if env_value(container, "IP6") not in (None, "none") or any(
+            entry.get("name") == "IP6" and "valueFrom" in entry for entry in container.get("env") or []):
+        set_env(container, "IP6", "none")
+    return result
+
+
+def calico_pool_off(item: Dict[str, Any]) -> Dict[str, Any]:
+    """An IPv6 IPPool gets ``disabled: true`` (no new pod gets an address from it); IPv4 pools pass unchanged.
+
+    Calico's way to retire a pool: disable it, recreate the pods that still hold its addresses,
+    then delete it (deleting a pool in use leaves those pods' addresses unmanaged).
+    """
+    cidr = canonical_cidr_or_error((item.get("spec") or {}).get("cidr"), "%s spec.cidr" % object_name(item))
+    result = copy.deepcopy(item)
+    if cidr.version == 6 and result.get("spec", {}).get("disabled") is not True:
+        result["spec"]["disabled"] = True
+    return result
+
+
+def calico_singlestack(obj: Any) -> Any:
+    """Turn IPv6 off in one Calico object (a list or ``*List`` gives a list): the way back of :func:`calico_dualstack`.
+
+    * ConfigMap ``calico-config``: ``assign_ipv6`` ``"false"`` (calico-ipam), or ``ranges`` with
+      usePodCidr only (host-local).
+    * DaemonSet ``calico-node``: ``IP6=none``, ``FELIX_IPV6SUPPORT=false``, the IPv6 pool variables removed.
+    * IPPool: IPv6 pools ``disabled: true``; IPv4 pools unchanged.
+    """
+    def transform(item: Dict[str, Any]) -> Dict[str, Any]:
+        kind = item["kind"]
+        if kind == "ConfigMap" and "cni_network_config" in (item.get("data") or {}):
+            return calico_configmap_off(item)
+        if kind == "DaemonSet":
+            return calico_daemonset_off(item)
+        if kind == "IPPool":
+            return calico_pool_off(item)
+        raise DualStackError("calico_singlestack: %s is not a Calico object it changes: %s" % (object_name(item), CALICO_HINT))
+
+    return map_objects(obj, "calico_singlestack", CALICO_HINT, transform)
 
 
 # --------------------------------------------------------------------------------------------
@@ -693,25 +807,30 @@ def ip_masq_configmap(item: Dict[str, Any], ranges: List[Network], nomasq_all_re
 ENABLE_IPV6_FLAG = re.compile(r"^--?enable-ipv6(=.*)?$")
 
 
-def ip_masq_daemonset(item: Dict[str, Any], container_name: str) -> Dict[str, Any]:
+def ip_masq_daemonset(item: Dict[str, Any], container_name: str, enable: bool = True, what: str = "ip_masq_agent_dualstack") -> Dict[str, Any]:
+    """The agent's container args end with ``--enable-ipv6=true`` (``enable``), or carry no ``--enable-ipv6`` (its default, false)."""
     result = copy.deepcopy(item)
-    container = find_container(result, container_name, "ip_masq_agent_dualstack")
+    container = find_container(result, container_name, what)
     args = container.get("args")
     if args is None:
         args = []
     if not isinstance(args, list):
-        raise DualStackError("ip_masq_agent_dualstack: %s container args is not a list" % object_name(item))
-    present = [arg for arg in args if isinstance(arg, str) and ENABLE_IPV6_FLAG.match(arg)]
-    if present == ["--enable-ipv6=true"]:
-        return result
+        raise DualStackError("%s: %s container args is not a list" % (what, object_name(item)))
     command = container.get("command") or []
     if any(isinstance(arg, str) and ENABLE_IPV6_FLAG.match(arg) for arg in command):
         raise DualStackError(
-            "ip_masq_agent_dualstack: %s sets --enable-ipv6 in the container command: move the flag to args" % object_name(item)
+            "%s: %s sets --enable-ipv6 in the container command: move the flag to args" % (what, object_name(item))
         )
+    present = [arg for arg in args if isinstance(arg, str) and ENABLE_IPV6_FLAG.match(arg)]
+    if present == (["--enable-ipv6=true"] if enable else []):
+        return result
     new_args = [arg for arg in args if not (isinstance(arg, str) and ENABLE_IPV6_FLAG.match(arg))]
-    new_args.append("--enable-ipv6=true")
-    container["args"] = new_args
+    if enable:
+        new_args.append("--enable-ipv6=true")
+    if new_args:
+        container["args"] = new_args
+    else:
+        container.pop("args", None)  # no args and an empty list mean the same
     return result
 
 
@@ -728,20 +847,32 @@ def ip_masq_agent_dualstack(obj: Any, pod_cidrs: Any, nonmasq_cidrs: Any = None,
         items = nonmasq_cidrs.split(",") if isinstance(nonmasq_cidrs, str) else list(nonmasq_cidrs)
         extra = [parse_cidr(str(entry).strip()) for entry in items]
     ranges = [v4, v6] + extra
-    is_list = isinstance(obj, (list, tuple)) or (isinstance(obj, dict) and str(obj.get("kind", "")).endswith("List") and "items" in obj)
-    results = []
-    for item in objects_of(obj, "ip_masq_agent_dualstack"):
+
+    def transform(item: Dict[str, Any]) -> Dict[str, Any]:
         if item["kind"] == "ConfigMap":
-            results.append(ip_masq_configmap(item, ranges, bool(nomasq_all_reserved_ranges)))
-        elif item["kind"] == "DaemonSet":
-            results.append(ip_masq_daemonset(item, str(container)))
-        else:
-            raise DualStackError("ip_masq_agent_dualstack: %s is not the agent's ConfigMap or DaemonSet: %s" % (object_name(item), IP_MASQ_HINT))
-    if is_list:
-        return results
-    if not results:
-        raise DualStackError("ip_masq_agent_dualstack: no object given: %s" % IP_MASQ_HINT)
-    return results[0]
+            return ip_masq_configmap(item, ranges, bool(nomasq_all_reserved_ranges))
+        if item["kind"] == "DaemonSet":
+            return ip_masq_daemonset(item, str(container))
+        raise DualStackError("ip_masq_agent_dualstack: %s is not the agent's ConfigMap or DaemonSet: %s" % (object_name(item), IP_MASQ_HINT))
+
+    return map_objects(obj, "ip_masq_agent_dualstack", IP_MASQ_HINT, transform)
+
+
+def ip_masq_agent_singlestack(obj: Any, container: Any = "ip-masq-agent") -> Any:
+    """The way back of :func:`ip_masq_agent_dualstack`: the DaemonSet loses ``--enable-ipv6`` (the agent's default is false).
+
+    The ConfigMap is returned unchanged: with IPv6 off the agent writes no ip6tables rules, so
+    the IPv6 entries of ``nonMasqueradeCIDRs`` are inert, and a later conversion finds them in place.
+    """
+
+    def transform(item: Dict[str, Any]) -> Dict[str, Any]:
+        if item["kind"] == "ConfigMap":
+            return copy.deepcopy(item)
+        if item["kind"] == "DaemonSet":
+            return ip_masq_daemonset(item, str(container), enable=False, what="ip_masq_agent_singlestack")
+        raise DualStackError("ip_masq_agent_singlestack: %s is not the agent's ConfigMap or DaemonSet: %s" % (object_name(item), IP_MASQ_HINT))
+
+    return map_objects(obj, "ip_masq_agent_singlestack", IP_MASQ_HINT, transform)
 
 
 def ipv6_masquerade_rules(pod_cidrs: Any, service_cidrs: Any = None, chain: Any = MASQ6_CHAIN, nonmasq_cidrs: Any = None) -> List[Dict[str, Any]]:

@@ -132,11 +132,16 @@ def test_cni_role_flannel_wrong_network_fails_and_writes_nothing(tmp_path):
     assert lab.kube["log"] == []
 
 
+def calico_v4_pool():
+    """The IPv4 pool a Calico manifest install creates (calico-node, CALICO_IPV4POOL_*)."""
+    return {"apiVersion": "crd.projectcalico.org/v1", "kind": "IPPool",
+            "metadata": {"name": "default-ipv4-ippool", "resourceVersion": "7"},
+            "spec": {"cidr": "10.244.0.0/16", "blockSize": 26, "ipipMode": "Always", "natOutgoing": True,
+                     "nodeSelector": "all()", "vxlanMode": "Never"}}
+
+
 def test_cni_role_calico(tmp_path):
-    v4_pool = {"apiVersion": "crd.projectcalico.org/v1", "kind": "IPPool",
-               "metadata": {"name": "default-ipv4-ippool", "resourceVersion": "7"},
-               "spec": {"cidr": "10.244.0.0/16", "blockSize": 26, "ipipMode": "Always", "natOutgoing": True,
-                        "nodeSelector": "all()", "vxlanMode": "Never"}}
+    v4_pool = calico_v4_pool()
     lab = Lab(tmp_path, objects("calico.yaml.txt") + [v4_pool])
     assert lab.run("cni", check=True)["cp1"] == 0 and lab.kube["log"] == []
     assert lab.run("cni")["cp1"] == 3
@@ -281,3 +286,100 @@ def test_egress_role_bridge_refills_a_chain_in_the_wrong_order(tmp_path):
     (tmp_path / "cp1" / "ip6tables.json").write_text(json.dumps(state))
     assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 2, "w1": 0}
     assert lab.chains("cp1")["DUALSTACK-MASQ6"] == wanted
+
+
+# ---------------------------------------------------------------------------------------------
+# the way back (playbooks/rollback.yml runs cni with cni_state=absent and egress with egress_state=absent)
+# ---------------------------------------------------------------------------------------------
+
+ABSENT_CNI = {"cni_state": "absent", "dualstack_pod_cidrs": ""}
+ABSENT_EGRESS = {"egress_state": "absent", "dualstack_pod_cidrs": "", "dualstack_service_cidrs": ""}
+
+
+def test_cni_role_flannel_way_back(tmp_path):
+    lab = Lab(tmp_path, objects("kube-flannel-v0.20.2.yml.txt") + nodes("cp1", "w1"))
+    published = copy.deepcopy(lab.obj("ConfigMap", "kube-flannel-cfg"))
+    assert lab.run("cni")["cp1"] == 2
+    del lab.kube["log"][:]
+    assert lab.run("cni", ABSENT_CNI, check=True)["cp1"] == 0
+    assert len(lab.kube["log"]) == 2, "check mode writes nothing"
+    assert lab.run("cni", ABSENT_CNI)["cp1"] == 2
+    assert lab.kube["log"][2:] == [["replace", "ConfigMap", "kube-flannel", "kube-flannel-cfg"],
+                                   ["patch", "DaemonSet", "kube-flannel", "kube-flannel-ds"]]
+    text = lab.obj("ConfigMap", "kube-flannel-cfg")["data"]["net-conf.json"]
+    assert text == published["data"]["net-conf.json"], "the published net-conf.json, byte for byte"
+    annotations = lab.obj("DaemonSet", "kube-flannel-ds")["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["dualstack.kubernetes.io/net-conf-sha1"] == hashlib.sha1(text.encode()).hexdigest(), \
+        "flannel's pods restart with IPv6 off"
+    # Nodes still hold IPv6 podCIDRs at this point of a rollback: no node check on the way back.
+    assert lab.run("cni", ABSENT_CNI) == {"cp1": 0, "w1": 0}
+
+
+def test_cni_role_calico_way_back(tmp_path):
+    v4_pool = calico_v4_pool()
+    lab = Lab(tmp_path, objects("calico.yaml.txt") + [v4_pool])
+    assert lab.run("cni")["cp1"] == 3
+    assert lab.run("cni", ABSENT_CNI)["cp1"] == 3
+    assert lab.kube["log"][3:] == [["replace", "ConfigMap", "kube-system", "calico-config"],
+                                   ["replace", "IPPool", "", "default-ipv6-ippool"],
+                                   ["replace", "DaemonSet", "kube-system", "calico-node"]]
+    assert '"assign_ipv6": "false"' in lab.obj("ConfigMap", "calico-config")["data"]["cni_network_config"]
+    assert lab.obj("IPPool", "default-ipv6-ippool")["spec"]["disabled"] is True
+    assert lab.obj("IPPool", "default-ipv4-ippool") == v4_pool
+    node = lab.obj("DaemonSet", "calico-node")
+    env = {e["name"]: e.get("value") for e in node["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["FELIX_IPV6SUPPORT"] == "false" and env["IP6"] == "none"
+    digest = hashlib.sha1(lab.obj("ConfigMap", "calico-config")["data"]["cni_network_config"].encode()).hexdigest()
+    assert node["spec"]["template"]["metadata"]["annotations"]["dualstack.kubernetes.io/cni-network-config-sha1"] == digest
+    assert lab.run("cni", ABSENT_CNI) == {"cp1": 0, "w1": 0}
+
+
+def test_egress_role_way_back_ip_masq_agent(tmp_path):
+    lab = Lab(tmp_path, objects("ip-masq-agent.yaml.txt"))
+    published = copy.deepcopy(lab.obj("DaemonSet", "ip-masq-agent"))
+    assert lab.run("egress", {"egress_mode": "ip-masq-agent"})["cp1"] == 2
+    config = copy.deepcopy(lab.obj("ConfigMap", "ip-masq-agent"))
+    assert lab.run("egress", ABSENT_EGRESS, check=True)["cp1"] == 0 and len(lab.kube["log"]) == 2
+    assert lab.run("egress", ABSENT_EGRESS)["cp1"] == 1
+    assert lab.kube["log"][2:] == [["replace", "DaemonSet", "kube-system", "ip-masq-agent"]]
+    back = lab.obj("DaemonSet", "ip-masq-agent")
+    assert back["spec"] == published["spec"], "the published DaemonSet again (no --enable-ipv6)"
+    assert lab.obj("ConfigMap", "ip-masq-agent") == config
+    assert lab.run("egress", ABSENT_EGRESS) == {"cp1": 0, "w1": 0}
+
+
+def test_egress_role_way_back_without_anything_to_remove(tmp_path):
+    lab = Lab(tmp_path, [])
+    assert lab.run("egress", ABSENT_EGRESS) == {"cp1": 0, "w1": 0}
+    assert lab.kube["log"] == []
+
+
+@pytest.mark.skipif(not real_ip6tables_usable(), reason="needs root, ip6tables and ip netns")
+def test_egress_role_way_back_real_ip6tables(tmp_path, netns_per_host):
+    lab = Lab(tmp_path, [])
+    for host, name in netns_per_host.items():
+        for tool in ("ip6tables", "ip6tables-restore"):
+            (tmp_path / host / tool).write_text('#!/bin/sh\nexec ip netns exec %s /usr/sbin/%s "$@"\n' % (name, tool))
+            (tmp_path / host / tool).chmod(0o755)
+
+    def save(host):
+        out = subprocess.run(["ip", "netns", "exec", netns_per_host[host], "ip6tables", "-w", "-t", "nat", "-S"],
+                             capture_output=True, text=True, check=True).stdout
+        return out.splitlines()
+
+    # A rule of somebody else's in POSTROUTING, before and after ours: it must survive.
+    other = ["-A", "POSTROUTING", "-s", "fd00:99::/64", "-m", "comment", "--comment", "not ours", "-j", "MASQUERADE"]
+    for name in netns_per_host.values():
+        subprocess.run(["ip", "netns", "exec", name, "ip6tables", "-w", "-t", "nat"] + other, check=True)
+    before = {host: save(host) for host in netns_per_host}
+    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 3, "w1": 3}
+    for name in netns_per_host.values():
+        subprocess.run(["ip", "netns", "exec", name, "ip6tables", "-w", "-t", "nat"] + other, check=True)
+    assert lab.run("egress", ABSENT_EGRESS, check=True) == {"cp1": 0, "w1": 0}
+    assert all(any("DUALSTACK-MASQ6" in line for line in save(host)) for host in netns_per_host), "check mode removes nothing"
+    assert lab.run("egress", ABSENT_EGRESS) == {"cp1": 1, "w1": 1}
+    for host in netns_per_host:
+        after = save(host)
+        assert not any("DUALSTACK-MASQ6" in line for line in after)
+        assert after == before[host] + ['-A POSTROUTING -s fd00:99::/64 -m comment --comment "not ours" -j MASQUERADE']
+    assert lab.run("egress", ABSENT_EGRESS) == {"cp1": 0, "w1": 0}

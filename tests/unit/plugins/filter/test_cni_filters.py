@@ -12,7 +12,8 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 FILTERS = ["flannel_dualstack", "calico_dualstack", "calico_ippool", "ip_masq_agent_dualstack",
-           "ipv6_masquerade_rules", "cni_ipam", "nodes_without_pod_cidr"]
+           "ipv6_masquerade_rules", "cni_ipam", "nodes_without_pod_cidr",
+           "flannel_singlestack", "calico_singlestack", "ip_masq_agent_singlestack"]
 FIXTURES = Path(__file__).resolve().parents[1] / "module_utils" / "fixtures" / "cni"
 PODS = "10.244.0.0/16,fd00:10:244::/56"
 
@@ -52,6 +53,10 @@ def test_filters_compute_on_fixtures():
         "--enable-ipv6=true"]
     assert f("ipv6_masquerade_rules")(PODS)[-1]["rule"][-1] == "MASQUERADE"
     assert f("cni_ipam")("calico", calico) is False
+    # The way back gives the published objects again.
+    assert f("flannel_singlestack")(f("flannel_dualstack")(flannel_cm, pod_cidrs=PODS)) == flannel_cm
+    assert f("calico_singlestack")(calico) == calico
+    assert f("ip_masq_agent_singlestack")(f("ip_masq_agent_dualstack")(masq, pod_cidrs=PODS)) == masq
 
 
 @pytest.mark.parametrize(
@@ -65,6 +70,9 @@ def test_filters_compute_on_fixtures():
         ("cni_ipam", ("weave",), {}, "^cni_ipam: CNI 'weave' is not known"),
         ("cni_ipam", (), {}, "^cni_ipam: wrong arguments"),
         ("nodes_without_pod_cidr", ({"kind": "Pod"},), {"pod_cidrs": PODS}, "^nodes_without_pod_cidr: .*is not a Node"),
+        ("flannel_singlestack", ({"kind": "DaemonSet"},), {}, "^flannel_singlestack: .*is not a ConfigMap"),
+        ("calico_singlestack", ({"kind": "Pod"},), {}, "^calico_singlestack: .*not a Calico object"),
+        ("ip_masq_agent_singlestack", ({"kind": "Service"},), {}, "^ip_masq_agent_singlestack: "),
     ],
 )
 def test_errors_are_filter_errors_named_after_the_filter(name, args, kwargs, match):

@@ -203,6 +203,7 @@ def test_flannel_idempotent_property(v4, v6, indent):
     conf = json.loads(once["data"]["net-conf.json"])
     assert conf == {"Network": str(v4), "IPv6Network": str(v6), "EnableIPv6": True, "Backend": {"Type": "vxlan"}}
     assert ("\n" in once["data"]["net-conf.json"]) == (indent is not None)
+    assert cni.flannel_singlestack(once) == cm, "the way back gives the original text"
 
 
 @pytest.mark.parametrize("backend", ["vxlan", "host-gw", "wireguard", "VXLAN"])
@@ -629,3 +630,129 @@ def test_ipv6_masquerade_rules_options():
 )
 def test_ipv6_masquerade_rules_errors(kwargs, match):
     raises(match, cni.ipv6_masquerade_rules, PODS, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# the way back (playbooks/rollback.yml): IPv6 off again
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fixture", FLANNEL_FIXTURES)
+def test_flannel_singlestack_round_trip_and_idempotent(fixture):
+    published = one(fixture, "ConfigMap", "kube-flannel-cfg")
+    dual = cni.flannel_dualstack(published, PODS)
+    pristine = copy.deepcopy(dual)
+    back = cni.flannel_singlestack(dual)
+    assert dual == pristine, "input must not be changed"
+    assert back == published, "byte for byte the published net-conf.json again"
+    assert cni.flannel_singlestack(back) == back == cni.flannel_singlestack(published)
+
+
+def test_flannel_singlestack_drops_a_disabled_ipv6network_and_keeps_the_rest():
+    cm = one("kube-flannel.yml.txt", "ConfigMap")
+    cm["data"]["net-conf.json"] = ('{"Network": "10.244.0.0/16", "EnableIPv6": false, "IPv6Network": "fd00:10:244::/56", '
+                                   '"EnableNFTables": true, "Backend": {"Type": "host-gw"}}')
+    out = cni.flannel_singlestack(cm)["data"]["net-conf.json"]
+    assert out == '{"Network": "10.244.0.0/16", "EnableNFTables": true, "Backend": {"Type": "host-gw"}}'
+
+
+@pytest.mark.parametrize(
+    "conf, match",
+    [
+        ('{"EnableIPv4": false, "EnableIPv6": true, "IPv6Network": "fd00::/56"}', "has no IPv4 Network"),
+        ('{"EnableIPv6": true, "IPv6Network": "fd00::/56"}', "flannel would be left without any pod range"),
+        ("[1]", "is not a JSON object"),
+        ("{", "is not valid JSON"),
+    ],
+)
+def test_flannel_singlestack_errors(conf, match):
+    cm = one("kube-flannel.yml.txt", "ConfigMap")
+    cm["data"]["net-conf.json"] = conf
+    raises(match, cni.flannel_singlestack, cm)
+    raises("is not a ConfigMap", cni.flannel_singlestack, one("kube-flannel.yml.txt", "DaemonSet"))
+    del cm["data"]["net-conf.json"]
+    raises("has no data key net-conf.json", cni.flannel_singlestack, cm)
+
+
+def calico_ipam(configmap):
+    return json.loads(configmap["data"]["cni_network_config"].replace("__CNI_MTU__", "0"))["plugins"][0]["ipam"]
+
+
+def test_calico_singlestack_configmap_calico_ipam():
+    published = one("calico.yaml.txt", "ConfigMap", "calico-config")
+    assert cni.calico_singlestack(published) == published, "IPv6 is off in the published manifest: nothing to do"
+    back = cni.calico_singlestack(cni.calico_dualstack(published, PODS))
+    assert calico_ipam(back) == {"type": "calico-ipam", "assign_ipv4": "true", "assign_ipv6": "false"}
+    assert '"mtu": __CNI_MTU__,' in back["data"]["cni_network_config"], "install-time placeholders stay bare"
+    assert cni.calico_singlestack(back) == back
+
+
+def test_calico_singlestack_configmap_host_local():
+    cm = one("calico.yaml.txt", "ConfigMap")
+    cm["data"]["cni_network_config"] = cm["data"]["cni_network_config"].replace(
+        '"type": "calico-ipam"', '"type": "host-local",\n              "subnet": "usePodCidr"')
+    assert cni.calico_singlestack(cm) == cm
+    back = cni.calico_singlestack(cni.calico_dualstack(cm, PODS))
+    assert calico_ipam(back) == {"type": "host-local", "ranges": [[{"subnet": "usePodCidr"}]]}
+    assert cni.calico_singlestack(back) == back
+    odd = copy.deepcopy(cm)
+    odd["data"]["cni_network_config"] = odd["data"]["cni_network_config"].replace(
+        '"subnet": "usePodCidr"', '"ranges": [[{"subnet": "usePodCidr"}], [{"subnet": "fd00:1::/64"}]]')
+    raises("only the usePodCidr \\+ usePodCidrIPv6 pair", cni.calico_singlestack, odd)
+
+
+def test_calico_singlestack_node_daemonset():
+    published = one("calico.yaml.txt", "DaemonSet", "calico-node")
+    assert cni.calico_singlestack(published) == published
+    dual = cni.calico_dualstack(published, PODS)
+    back = cni.calico_singlestack(dual)
+    env = env_map(back)
+    assert env["FELIX_IPV6SUPPORT"] == "false" and env["IP6"] == "none"
+    # Every variable keeps its place; only IP6 and FELIX_IPV6SUPPORT change value.
+    assert [e["name"] for e in env_of(back)] == [e["name"] for e in env_of(dual)]
+    assert {k: v for k, v in env.items() if k not in ("IP6", "FELIX_IPV6SUPPORT")} == {
+        k: v for k, v in env_map(dual).items() if k not in ("IP6", "FELIX_IPV6SUPPORT")}
+    assert cni.calico_singlestack(back) == back
+    # Felix turns IPv6 on when FELIX_IPV6SUPPORT is unset: the way back writes false explicitly.
+    unset = copy.deepcopy(published)
+    env_of(unset)[:] = [e for e in env_of(unset) if e["name"] != "FELIX_IPV6SUPPORT"]
+    assert env_map(cni.calico_singlestack(unset))["FELIX_IPV6SUPPORT"] == "false"
+
+
+def test_calico_singlestack_pools():
+    v4 = v4_pool()
+    v6 = cni.calico_ippool(PODS)
+    back = cni.calico_singlestack({"kind": "IPPoolList", "items": [v4, v6]})
+    assert back[0] == v4
+    assert back[1]["spec"] == dict(v6["spec"], disabled=True), "disabled, not deleted: pods still hold its addresses"
+    assert cni.calico_singlestack(back) == back
+    raises("is not a Calico object it changes", cni.calico_singlestack, one("calico.yaml.txt", "CustomResourceDefinition"))
+    raises("no object given", cni.calico_singlestack, None)
+    assert cni.calico_singlestack([]) == []
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--enable-ipv6=true"], None),
+        (["--masq-chain=IP-MASQ", "--enable-ipv6=true", "--v=2"], ["--masq-chain=IP-MASQ", "--v=2"]),
+        (["-enable-ipv6", "--enable-ipv6=false"], None),
+        (["--v=2"], ["--v=2"]),
+    ],
+)
+def test_ip_masq_agent_singlestack_daemonset(args, expected):
+    ds = one("ip-masq-agent.yaml.txt", "DaemonSet")
+    ds["spec"]["template"]["spec"]["containers"][0]["args"] = args
+    container = cni.ip_masq_agent_singlestack(ds)["spec"]["template"]["spec"]["containers"][0]
+    assert container.get("args") == expected
+
+
+def test_ip_masq_agent_singlestack_round_trip_configmap_kept_and_errors():
+    published = one("ip-masq-agent.yaml.txt", "DaemonSet")
+    assert cni.ip_masq_agent_singlestack(cni.ip_masq_agent_dualstack(published, PODS)) == published
+    dual_cm = cni.ip_masq_agent_dualstack(masq_configmap(), PODS)
+    assert cni.ip_masq_agent_singlestack([dual_cm]) == [dual_cm], "IPv6 entries are inert once the agent's IPv6 is off"
+    raises("is not the agent's ConfigMap or DaemonSet", cni.ip_masq_agent_singlestack, {"kind": "Service"})
+    ds = copy.deepcopy(published)
+    ds["spec"]["template"]["spec"]["containers"][0]["command"] = ["/ip-masq-agent", "--enable-ipv6=true"]
+    raises("ip_masq_agent_singlestack: .* sets --enable-ipv6 in the container command", cni.ip_masq_agent_singlestack, ds)
