@@ -143,6 +143,8 @@ def rollback_summary(plan: Mapping[str, Any]) -> List[str]:
             "drop " + plan["dropped_family"] if plan["dropped_family"] else "already single-stack"),
         "Services to SingleStack first: %s" % (", ".join(plan["services_to_downgrade"]) or "none"),
         "kube-proxy: %s" % format_flags(plan["kube-proxy"]),
+        "CNI and egress: IPv6 off where it is on (flannel EnableIPv6, Calico assign_ipv6/FELIX_IPV6SUPPORT and its "
+        "IPv6 pools disabled, the DUALSTACK-MASQ6 chain on each node, ip-masq-agent --enable-ipv6)",
     ]
     for host, flags in plan["kubelet"].items():
         lines.append("kubelet on %s: %s" % (host, format_flags(flags)))

@@ -55,6 +55,9 @@ def test_plan_drops_the_secondary_family_and_keeps_the_primary():
     assert plan["pause_node_ipam"] is True and plan["reregister_nodes"] is True
     assert plan["controllers"] == {"hold": "*,bootstrapsigner,tokencleaner,-nodeipam", "final": "*,bootstrapsigner,tokencleaner"}
     assert any("Services to SingleStack first: default/maybe, default/web" in line for line in plan["summary"])
+    # The plan's order is the playbook's: Services, kube-proxy, CNI and egress, kubelets, ...
+    order = [line.split(":")[0].split(" on ")[0] for line in plan["summary"][1:]]
+    assert order[:4] == ["Services to SingleStack first", "kube-proxy", "CNI and egress", "kubelet"]
 
 
 def test_ipv6_primary_cluster_drops_ipv4_and_its_mask():
