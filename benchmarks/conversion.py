@@ -10,7 +10,8 @@ Needs a fresh single-stack lab (`PYTHONPATH=lab python3 -m dslab up`); it change
 - failed IPv4 requests: tests/lab/workload.py's client (on dslab-cp1's host network) sends an
   HTTP request every 200 ms to a 2-replica Deployment's IPv4 ClusterIP during the run (the
   Deployment has a PodDisruptionBudget, a readiness probe and a preStop delay) and counts failures;
-- the second (idempotent) run's time.
+- the second (idempotent) run's time;
+- the way back: playbooks/rollback.yml's wall time with its per-phase breakdown, and its second run.
 Run from the checkout: PATH=.venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=tests/output/.collections python benchmarks/conversion.py
 """
 
@@ -72,13 +73,13 @@ class ReadyzProbe(threading.Thread):
             self.stop.wait(max(0.0, 0.1 - (time.monotonic() - started)))
 
 
-def run_site(inventory: str, varsfile: str) -> tuple[float, dict, float, int]:
-    """Run site.yml; return wall time, seconds per play, seconds spent in restart waits, tasks changed.
+def run_site(inventory: str, varsfile: str | None, playbook: str = "site.yml") -> tuple[float, dict, float, int]:
+    """Run a playbook; return wall time, seconds per play, seconds spent in restart waits, tasks changed.
 
     The restart waits are the tasks that wait for a restarted component (their names start
     with "Wait"): the time the conversion cannot avoid, whatever Ansible itself costs.
     """
-    cmd = ["ansible-playbook", "-i", inventory, str(REPO / "playbooks/site.yml"), "-e", "@" + varsfile]
+    cmd = ["ansible-playbook", "-i", inventory, str(REPO / "playbooks" / playbook)] + (["-e", "@" + varsfile] if varsfile else [])
     env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="false", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
     started = time.monotonic()
     phases: dict[str, float] = {}
@@ -104,7 +105,7 @@ def run_site(inventory: str, varsfile: str) -> tuple[float, dict, float, int]:
     wall = time.monotonic() - started
     if code != 0:
         sys.stdout.write("".join(lines[-60:]))
-        raise SystemExit("site.yml failed (exit %d)" % code)
+        raise SystemExit("%s failed (exit %d)" % (playbook, code))
     changed = sum(int(m) for line in lines if " : ok=" in line for m in re.findall(r"changed=(\d+)", line))
     return wall, phases, waits, changed
 
@@ -123,6 +124,8 @@ def main() -> int:
         probe.join()
         counts = workload.stop()
         second, second_phases, _, second_changed = run_site(str(inventory), str(varsfile))
+        back, back_phases, back_waits, back_changed = run_site(str(inventory), None, "rollback.yml")
+        back_again, _, _, back_again_changed = run_site(str(inventory), None, "rollback.yml")
     print("conversion wall time: %.1f s (%d tasks changed)" % (wall, changed))
     for name, seconds in phases.items():
         print("  %-50s %7.1f s" % (name[:50], seconds))
@@ -133,6 +136,11 @@ def main() -> int:
           % (counts.get("ok", 0), counts.get("failed", 0), counts.get("seconds", 0), counts.get("windows") or "none"))
     print("second run: %.1f s, %d changed (%s)" % (second, second_changed, ", ".join("%s %.1f s" % (k[:20], v) for k, v in second_phases.items())))
     print("ratio second/first run: %.2f" % (second / wall))
+    print("rollback (dual -> single) wall time: %.1f s (%d tasks changed; waits %.1f s = %.0f%%)"
+          % (back, back_changed, back_waits, 100 * back_waits / back))
+    for name, seconds in back_phases.items():
+        print("  %-50s %7.1f s" % (name[:50], seconds))
+    print("rollback second run: %.1f s, %d changed (ratio %.2f)" % (back_again, back_again_changed, back_again / back))
     return 0
 
 
