@@ -112,6 +112,8 @@ def test_rollback_runs_the_roles_in_reverse_order_services_first() -> None:
         "preflight",
         "services",
         "kube_proxy",
+        "cni",
+        "egress",
         "kubelet",
         "control_plane:kube-controller-manager",
         "nodes",
@@ -122,6 +124,10 @@ def test_rollback_runs_the_roles_in_reverse_order_services_first() -> None:
     ]
     assert plays[0]["roles"][0]["vars"] == {"preflight_rollback": True}
     assert all(play.get("any_errors_fatal") for play in plays)
+    # The CNI and egress are turned off (no target needed), on every node for the egress chain.
+    cni_play = [play for play in plays if any(str(r.get("role", "")).endswith(".cni") for r in play.get("roles", []))][0]
+    assert [r["vars"] for r in cni_play["roles"]] == [{"cni_state": "absent"}, {"egress_state": "absent"}]
+    assert cni_play["hosts"] == "k8s_cluster"
 
 
 def test_molecule_lab_rolls_back_after_verify() -> None:
