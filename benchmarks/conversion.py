@@ -73,7 +73,7 @@ class ReadyzProbe(threading.Thread):
             self.stop.wait(max(0.0, 0.1 - (time.monotonic() - started)))
 
 
-def run_site(inventory: str, varsfile: str | None, playbook: str = "site.yml") -> tuple[float, dict, float, int]:
+def run_playbook(inventory: str, varsfile: str | None, playbook: str = "site.yml") -> tuple[float, dict, float, int]:
     """Run a playbook; return wall time, seconds per play, seconds spent in restart waits, tasks changed.
 
     The restart waits are the tasks that wait for a restarted component (their names start
@@ -119,13 +119,13 @@ def main() -> int:
         workload.start()
         probe = ReadyzProbe()
         probe.start()
-        wall, phases, waits, changed = run_site(str(inventory), str(varsfile))
+        wall, phases, waits, changed = run_playbook(str(inventory), str(varsfile))
         probe.stop.set()
         probe.join()
         counts = workload.stop()
-        second, second_phases, _, second_changed = run_site(str(inventory), str(varsfile))
-        back, back_phases, back_waits, back_changed = run_site(str(inventory), None, "rollback.yml")
-        back_again, _, _, back_again_changed = run_site(str(inventory), None, "rollback.yml")
+        second, second_phases, _, second_changed = run_playbook(str(inventory), str(varsfile))
+        back, back_phases, back_waits, back_changed = run_playbook(str(inventory), None, "rollback.yml")
+        back_again, _, _, back_again_changed = run_playbook(str(inventory), None, "rollback.yml")
     print("conversion wall time: %.1f s (%d tasks changed)" % (wall, changed))
     for name, seconds in phases.items():
         print("  %-50s %7.1f s" % (name[:50], seconds))

@@ -115,11 +115,15 @@ def objects_of(objects: Any, what: str) -> List[Dict[str, Any]]:
     return items
 
 
+def is_kind_list(obj: Any) -> bool:
+    """A ``kind: List`` / ``*List`` object with ``items``, as ``kubectl get`` prints for several objects."""
+    return isinstance(obj, dict) and "items" in obj and str(obj.get("kind", "")).endswith("List")
+
+
 def map_objects(obj: Any, what: str, hint: str, transform: Callable[[Dict[str, Any]], Dict[str, Any]]) -> Any:
     """Apply ``transform`` to one object (returns one) or to each of a list / ``*List`` (returns a list)."""
-    is_list = isinstance(obj, (list, tuple)) or (isinstance(obj, dict) and str(obj.get("kind", "")).endswith("List") and "items" in obj)
     results = [transform(item) for item in objects_of(obj, what)]
-    if is_list:
+    if isinstance(obj, (list, tuple)) or is_kind_list(obj):
         return results
     if not results:
         raise DualStackError("%s: no object given: %s" % (what, hint))
@@ -176,7 +180,7 @@ def dump_embedded_json(value: Any, original: str) -> str:
 
 def expect_kind(obj: Any, kinds: Tuple[str, ...], what: str, hint: str) -> Dict[str, Any]:
     items = objects_of(obj, what)
-    if len(items) != 1 or (isinstance(obj, dict) and "items" in obj and str(obj.get("kind", "")).endswith("List")):
+    if len(items) != 1 or is_kind_list(obj):
         raise DualStackError("%s takes one object, got %d: %s" % (what, len(items), hint))
     item = items[0]
     if item["kind"] not in kinds:
@@ -722,7 +726,8 @@ def calico_singlestack(obj: Any) -> Any:
 
     * ConfigMap ``calico-config``: ``assign_ipv6`` ``"false"`` (calico-ipam), or ``ranges`` with
       usePodCidr only (host-local).
-    * DaemonSet ``calico-node``: ``IP6=none``, ``FELIX_IPV6SUPPORT=false``, the IPv6 pool variables removed.
+    * DaemonSet ``calico-node``: ``FELIX_IPV6SUPPORT=false``, ``IP6=none`` where it is set (the
+      ``CALICO_IPV6POOL_*`` variables stay, see :func:`calico_daemonset_off`).
     * IPPool: IPv6 pools ``disabled: true``; IPv4 pools unchanged.
     """
     def transform(item: Dict[str, Any]) -> Dict[str, Any]:
