@@ -28,6 +28,7 @@ CRI_SOCKET = "unix:///run/containerd/containerd.sock"
 NODE_BINARIES = ("kubelet", "kubeadm", "kubectl")
 CNI_TEMPLATE_PATH = "/etc/containerd/dslab-cni.tmpl"
 CNI_BIN_DIR = "/usr/lib/cni"
+REAL_CNI_BIN_DIR = "/opt/cni/bin"
 
 #: Preflight checks that cannot pass in an nspawn node, and why.  Verified
 #: with kubeadm v1.34: none.  SystemVerification only warns ("cgroups v1
@@ -104,8 +105,23 @@ CNI_TEMPLATE = """\
 """
 
 
-def containerd_config(pause_ref: str) -> str:
-    """Return /etc/containerd/config.toml for a node (see lab notes)."""
+def containerd_config(pause_ref: str, pod_network: str = "bridge") -> str:
+    """Return /etc/containerd/config.toml for a node (see lab notes).
+
+    ``pod_network`` ``bridge`` (the lab's own): containerd renders the CNI config from the
+    node's podCIDRs through ``conf_template``, plugins from Debian's ``/usr/lib/cni``.  Any other
+    (``flannel``): no template, the CNI's DaemonSet writes ``/etc/cni/net.d`` and plugins sit in
+    ``/opt/cni/bin``, as on a kubeadm node with a real CNI.
+    """
+    if pod_network == "bridge":
+        cni = f'''    bin_dir = "{CNI_BIN_DIR}"
+    conf_dir = "/etc/cni/net.d"
+    conf_template = "{CNI_TEMPLATE_PATH}"
+'''
+    else:
+        cni = f'''    bin_dir = "{REAL_CNI_BIN_DIR}"
+    conf_dir = "/etc/cni/net.d"
+'''
     return f"""\
 version = 2
 disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
@@ -124,10 +140,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
   [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "{CNI_BIN_DIR}"
-    conf_dir = "/etc/cni/net.d"
-    conf_template = "{CNI_TEMPLATE_PATH}"
-"""
+{cni}"""
 
 
 # --------------------------------------------------------------------------- node software
@@ -147,8 +160,12 @@ def install_binary(src: Path, dst: Path) -> bool:
     return True
 
 
-def install_node_files(n: Node, bindir: Path, pause_ref: str) -> bool:
-    """Put binaries, units and configs into the node's rootfs; True if anything changed."""
+def install_node_files(n: Node, bindir: Path, pause_ref: str, pod_network: str = "bridge",
+                       cni_bins: dict[str, Path] | None = None) -> bool:
+    """Put binaries, units and configs into the node's rootfs; True if anything changed.
+
+    ``cni_bins`` (name -> built plugin) go into :data:`REAL_CNI_BIN_DIR` for a real CNI.
+    """
     root = nodes.node_rootfs(n)
     changed = False
     for name in NODE_BINARIES:
@@ -162,8 +179,12 @@ def install_node_files(n: Node, bindir: Path, pause_ref: str) -> bool:
     if not default_kubelet.exists():
         # What the upstream package ships; operators put extra flags here.
         changed |= write_file(default_kubelet, "KUBELET_EXTRA_ARGS=\n")
-    changed |= write_file(root / "etc/containerd/config.toml", containerd_config(pause_ref))
-    changed |= write_file(root / CNI_TEMPLATE_PATH.lstrip("/"), CNI_TEMPLATE)
+    changed |= write_file(root / "etc/containerd/config.toml", containerd_config(pause_ref, pod_network))
+    if pod_network == "bridge":
+        changed |= write_file(root / CNI_TEMPLATE_PATH.lstrip("/"), CNI_TEMPLATE)
+    for name, src in sorted((cni_bins or {}).items()):
+        (root / REAL_CNI_BIN_DIR.lstrip("/")).mkdir(parents=True, exist_ok=True)
+        changed |= install_binary(src, root / REAL_CNI_BIN_DIR.lstrip("/") / name)
     (root / "etc/cni/net.d").mkdir(parents=True, exist_ok=True)
     (root / "etc/kubernetes/manifests").mkdir(parents=True, exist_ok=True)
     return changed

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-from dslab import cluster, handmade, net, nodes, podnet
+from dslab import cluster, flannel, handmade, net, nodes, podnet
 from dslab.net import Node
 from dslab.util import (CommandError, Log, cache_root, default_version, ensure_binaries,
                         ensure_images, image_refs, log, run, run_dir, wait_for, write_file)
@@ -140,15 +140,29 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     if recorded.exists() and recorded.read_text().strip() != lab_style:
         raise SystemExit(f"the lab in {run_dir()} was built with DUALSTACK_LAB_STYLE={recorded.read_text().strip()}; "
                          f"run `dslab down` before `up` with {lab_style}")
+    pod_network = podnet.selected()
+    recorded_cni = run_dir() / "cni"
+    if recorded_cni.exists() and recorded_cni.read_text().strip() != pod_network:
+        raise SystemExit(f"the lab in {run_dir()} runs DUALSTACK_LAB_CNI={recorded_cni.read_text().strip()}; "
+                         f"run `dslab down` before `up` with {pod_network}")
+    if pod_network != "bridge" and lab_style != "kubeadm":
+        raise SystemExit(f"DUALSTACK_LAB_CNI={pod_network} needs DUALSTACK_LAB_STYLE=kubeadm")
     record_sysctls()
     bindir = ensure_binaries(version, log_fn)
     tarballs = ensure_images(version, log_fn)
     refs = image_refs(version)
+    cni_bins: dict[str, Path] = {}
+    cni_tarballs: dict[str, Path] = {}
+    if pod_network == "flannel":
+        fbins = flannel.ensure_binaries(log_fn)
+        cni_bins = {name: fbins / name for name in flannel.CNI_PLUGINS}
+        cni_tarballs = flannel.ensure_images(log_fn)
     mark("binaries+images")
     base = nodes.ensure_base_rootfs(log_fn)
     mark("base-rootfs")
     run_dir().mkdir(parents=True, exist_ok=True)
     write_file(recorded, lab_style + "\n")
+    write_file(recorded_cni, pod_network + "\n")
     nodes.ensure_ssh_key()
     net.ensure_bridge()
     cluster.install_host_kubectl(bindir)
@@ -158,10 +172,11 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
         record_netns(n)
         run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
         nodes.ensure_node_rootfs(n, base, log_fn)
-        cluster.install_node_files(n, bindir, refs["pause"])  # same key in both namings
+        cluster.install_node_files(n, bindir, refs["pause"], pod_network, cni_bins)  # same key in both namings
         if lab_style == "units":
             handmade.install_node_files(n, bindir)
-        podnet.install_agent(n)
+        if pod_network == "bridge":
+            podnet.install_agent(n)
 
     parallel(prepare, list(net.NODES))
     mark("node-rootfs")
@@ -173,7 +188,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
 
     def runtime(n: Node) -> None:
         cluster.start_runtime(n)
-        cluster.import_images(n, cluster.images_for(n, tarballs, refs), log_fn)
+        cluster.import_images(n, {**cluster.images_for(n, tarballs, refs), **cni_tarballs}, log_fn)
 
     parallel(runtime, list(net.NODES))
     coredns = cluster.ref_for(refs, "coredns")
@@ -203,12 +218,18 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
 
     wait_for("API server", cluster.api_ready, 120, 1)
     mark("kubeadm-init")
-    podnet.distribute_credentials(podnet.ensure_credentials(log_fn))
+    if pod_network == "flannel":
+        flannel.deploy(log_fn)
+    else:
+        podnet.distribute_credentials(podnet.ensure_credentials(log_fn))
     for n in net.workers():
         cluster.kubeadm_join(n, log_fn)
     mark("kubeadm-join")
     cluster.wait_all_ready()
-    podnet.wait_routes()
+    if pod_network == "flannel":
+        flannel.wait_ready()
+    else:
+        podnet.wait_routes()
     cluster.wait_coredns()
     return _finish(mark, times, t_all, log_fn)
 

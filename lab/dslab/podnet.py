@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,10 @@ from typing import Any
 from dslab import cluster, net, nodes
 from dslab.net import Node
 from dslab.util import Log, log, wait_for, write_file
+
+#: ``DUALSTACK_LAB_CNI``: ``bridge`` (this module's agent, the default) or ``flannel`` (the real
+#: one, :mod:`dslab.flannel`).
+POD_NETWORKS = ("bridge", "flannel")
 
 AGENT_PATH = "usr/local/lib/dslab/podnet-agent.py"
 CONF_DIR = "etc/dslab/podnet"
@@ -79,6 +84,14 @@ subjects:
   name: {NAME}
   namespace: {NAMESPACE}
 """
+
+
+def selected() -> str:
+    """Return the lab's pod network: ``DUALSTACK_LAB_CNI`` (``bridge`` by default)."""
+    value = os.environ.get("DUALSTACK_LAB_CNI", "bridge") or "bridge"
+    if value not in POD_NETWORKS:
+        raise SystemExit(f"DUALSTACK_LAB_CNI={value!r}: expected one of {', '.join(POD_NETWORKS)}")
+    return value
 
 
 def install_agent(n: Node) -> bool:

@@ -63,7 +63,8 @@ options:
       - >-
         Keys, all optional - C(service_cidrs) and C(pod_cidrs) (control-plane host to the current flag value),
         C(interfaces) (host to the output of C(ip -j addr show)), C(anchors) (host to its current node address),
-        C(disable_ipv6) (host to the sysctl value), C(cni_configs) (parsed CNI config documents).
+        C(disable_ipv6) (host to the sysctl value), C(cni) (the inputs of the cni_detect filter: C(daemonsets),
+        C(configmaps), C(node_configs), C(declared), C(reregister); the plan then has C(cni), the detected CNI).
     type: dict
   node_count:
     description: How many nodes the pod ranges must hold (plan for growth); defaults to the number of O(nodes).

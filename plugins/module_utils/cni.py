@@ -269,34 +269,6 @@ def cni_ipam(kind: Any, objects: Any = None) -> bool:
     return IPAM_USES_NODE_CIDRS[(name, ipam)]
 
 
-#: CNI plugin ``type`` in a node's CNI configuration -> the CNI it belongs to.
-PLUGIN_KIND = {"bridge": "bridge", "ptp": "kindnet", "flannel": "flannel", "calico": "calico", "cilium-cni": "cilium"}
-
-
-def conf_ipam_uses_node_cidrs(cni_configs: Any) -> bool:
-    """Like :func:`cni_ipam`, judged from a node's CNI configuration files (parsed .conf/.conflist).
-
-    Each plugin's ``type`` and ``ipam.type`` are looked up in :data:`IPAM_USES_NODE_CIDRS`
-    (``host-local`` anywhere counts as reading node podCIDRs). When nothing is recognised
-    the answer is True: re-registering nodes is the safe choice.
-    """
-    decisions = []
-    documents = cni_configs if isinstance(cni_configs, list) else [cni_configs]
-    for document in documents:
-        plugins = document.get("plugins", [document]) if isinstance(document, dict) else []
-        for plugin in plugins:
-            if not isinstance(plugin, dict):
-                continue
-            kind = PLUGIN_KIND.get(str(plugin.get("type")))
-            # Cilium's IPAM mode lives in the cilium-config ConfigMap, not on the node: unknown here.
-            ipam = (plugin.get("ipam") or {}).get("type") or (DEFAULT_IPAM.get(kind) if kind != "cilium" else None)
-            if (kind, ipam) in IPAM_USES_NODE_CIDRS:
-                decisions.append(IPAM_USES_NODE_CIDRS[(kind, ipam)])
-            elif ipam == "host-local":
-                decisions.append(True)
-    return any(decisions) if decisions else True
-
-
 def nodes_without_pod_cidr(nodes: Any, pod_cidrs: Any) -> List[str]:
     """Names of the Nodes whose ``spec.podCIDRs`` hold no IPv6 block inside the cluster's IPv6 pod range.
 

@@ -28,7 +28,7 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.conversion im
     check_keeps_current,
     detect_node_ips,
 )
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import conf_ipam_uses_node_cidrs
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni_detect import detect_cni
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.feature_gates import feature_gates
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import parse_version, require_dual_stack_version
@@ -156,6 +156,10 @@ def plan_summary(plan: Mapping[str, Any]) -> List[str]:
         lines.append("%s: %s" % (component, format_flags(plan[component])))
     for host, flags in plan["kubelet"].items():
         lines.append("kubelet on %s: %s" % (host, format_flags(flags)))
+    if "cni" in plan:
+        cni = plan["cni"]
+        lines.append("CNI: %s (IPAM %s%s)" % (cni["name"], cni["ipam"], ", agent %s/%s restarted on each node after it "
+                     "re-registers" % (cni["namespace"], cni["daemonset"]) if cni.get("restart_agent_per_node") else ""))
     if "reregister_nodes" in plan:
         lines.append(
             "nodes: %s" % ("re-register one at a time (drain, delete, kubelet restart) - the CNI's IPAM uses node podCIDRs"
@@ -252,8 +256,9 @@ def apply_current(current: Mapping[str, Any], pod: List[str], service: List[str]
     ``service_cidrs`` / ``pod_cidrs`` (control-plane host -> kube-apiserver
     ``--service-cluster-ip-range`` / kube-controller-manager ``--cluster-cidr``),
     ``interfaces`` (host -> ``ip -j addr show`` list), ``anchors`` (host -> the address the
-    node uses today), ``disable_ipv6`` (host -> sysctl value), ``cni_configs`` (parsed CNI
-    config documents of one node).
+    node uses today), ``disable_ipv6`` (host -> sysctl value), ``cni`` (the inputs of
+    :func:`cni_detect.detect_cni`: daemonsets, configmaps, node_configs, declared, reregister;
+    the plan then carries ``cni``, the detected CNI, and ``reregister_nodes``).
     """
     for key, flag, target in (("service_cidrs", "--service-cluster-ip-range", service), ("pod_cidrs", "--cluster-cidr", pod)):
         if current.get(key):
@@ -271,5 +276,15 @@ def apply_current(current: Mapping[str, Any], pod: List[str], service: List[str]
             resolved[host] = addresses
             if host in interfaces and addresses not in (None, "", []):
                 check_addresses_present(host, node_ips(host, addresses, families), interfaces[host])
-    extra = {"reregister_nodes": conf_ipam_uses_node_cidrs(current.get("cni_configs") or [])}
+    extra: Dict[str, Any] = {}
+    if current.get("cni") is not None:
+        cni = current_cni(current["cni"], pod)
+        extra = {"cni": cni, "reregister_nodes": cni["reregister_nodes"]}
     return resolved, extra
+
+
+def current_cni(inputs: Mapping[str, Any], pod_cidrs: Optional[List[str]]) -> Dict[str, Any]:
+    """The CNI detected from what preflight read (see :func:`cni_detect.detect_cni`); ``pod_cidrs`` None on the way back."""
+    return detect_cni(inputs.get("daemonsets") or [], inputs.get("configmaps") or [], inputs.get("node_configs") or {},
+                      declared=inputs.get("declared") or "auto", reregister=inputs.get("reregister"),
+                      pod_cidrs=pod_cidrs)

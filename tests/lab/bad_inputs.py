@@ -93,14 +93,44 @@ HOST_BAD = [  # per-host variables, given through a host_vars-like extra invento
     ({"dslab-w1": {"dualstack_node_ips": ["192.168.77.21", "192.168.77.22"]}}, "two IPv4 addresses"),
     ({"dslab-w1": {"dualstack_node_ips": ["192.168.77.21", "banana"]}}, "'banana' is not an IP address for --node-ip"),
 ]
+# CNIs the collection cannot convert, as manifest-only fixtures (their DaemonSets select no node,
+# so no pod starts) or a node's CNI configuration: refused in preflight, nothing drained, nothing changed.
+FIXTURE_NS = "dualstack-cni-fixture"
+
+
+def _daemonset(name: str, image: str, configmaps: tuple = ()) -> dict:
+    return {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": name, "namespace": FIXTURE_NS},
+            "spec": {"selector": {"matchLabels": {"k8s-app": name}},
+                     "template": {"metadata": {"labels": {"k8s-app": name}},
+                                  "spec": {"nodeSelector": {"dualstack.kubernetes.io/fixture": "no-node"},
+                                           "containers": [{"name": name, "image": image}],
+                                           "volumes": [{"name": cm, "configMap": {"name": cm}} for cm in configmaps]}}}}
+
+
+def _configmap(name: str, data: dict) -> dict:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": FIXTURE_NS}, "data": data}
+
+
+CNI_BAD = [  # (objects, a CNI config written first in /etc/cni/net.d of dslab-w1, extra vars, words)
+    ([_daemonset("cilium", "quay.io/cilium/cilium:v1.16.0", ("cilium-config",)),
+      _configmap("cilium-config", {"ipam": "cluster-pool", "enable-ipv6": "false"})], None, {}, "Cilium runs"),
+    ([_daemonset("weave-net", "docker.io/weaveworks/weave-kube:2.8.1")], None, {}, "Weave Net runs"),
+    ([], {"cniVersion": "1.0.0", "name": "corp", "plugins": [{"type": "corp-net"}]}, {}, "corp-net"),
+    ([], None, {"dualstack_cni": "calico"}, "dualstack_cni: 'calico'"),
+]
+FIXTURE_CONF = "/etc/cni/net.d/00-dualstack-fixture.conflist"
+
 # Both deployment styles: kubeadm's manifests and flags file, a hand-installed cluster's units,
 # environment file and kube-proxy config (a file a node does not have is left out of its print).
 FILES = ["/etc/kubernetes/manifests/kube-apiserver.yaml", "/etc/kubernetes/manifests/kube-controller-manager.yaml",
          "/var/lib/kubelet/kubeadm-flags.env", "/var/lib/kubelet/config.yaml",
          "/etc/systemd/system/kube-apiserver.service", "/etc/systemd/system/kube-controller-manager.service",
          "/etc/kubernetes/controller-manager", "/etc/systemd/system/kubelet.service",
-         "/etc/systemd/system/kube-proxy.service", "/var/lib/kube-proxy/config.yaml"]
+         "/etc/systemd/system/kube-proxy.service", "/var/lib/kube-proxy/config.yaml",
+         "/etc/cni/net.d/10-flannel.conflist", "/run/flannel/subnet.env"]
 OBJECTS = [["-n", "kube-system", "get", "cm", "kube-proxy", "kubeadm-config", "--ignore-not-found", "-o", "json"],
+           ["-n", "kube-flannel", "get", "cm", "kube-flannel-cfg", "--ignore-not-found", "-o", "json"],
+           ["get", "daemonsets", "-A", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.template}{\"\\n\"}{end}"],
            ["get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.podCIDRs} {.status.addresses}{\"\\n\"}{end}"],
            ["get", "services", "-A", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.ipFamilyPolicy} {.spec.clusterIPs}{\"\\n\"}{end}"],
            ["get", "servicecidrs", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.cidrs}{\"\\n\"}{end}"]]
@@ -148,8 +178,28 @@ def check_one(inventory: str, extra: dict, words: str, host_vars: dict) -> tuple
     return passed, json.dumps(extra or host_vars), words, "" if passed else failure_message(output)
 
 
+def check_cni(inventory: str, objects: list, conf: dict | None, extra: dict, words: str) -> tuple:
+    """Put a CNI fixture in place, expect preflight to refuse it, take the fixture away again."""
+    manifest = {"apiVersion": "v1", "kind": "List",
+                "items": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": FIXTURE_NS}}, *objects]}
+    if objects:
+        dslab("kubectl", "apply", "-f", "-", stdin=json.dumps(manifest))
+    if conf is not None:
+        dslab("ssh", "w1", "cat > %s" % FIXTURE_CONF, stdin=json.dumps(conf))
+    try:
+        passed, what, words, got = check_one(inventory, extra, words, {})
+    finally:
+        if objects:
+            dslab("kubectl", "delete", "namespace", FIXTURE_NS, "--wait=true", check=False)
+        if conf is not None:
+            dslab("ssh", "w1", "rm -f %s" % FIXTURE_CONF, check=False)
+    label = "CNI fixture: " + (", ".join(o["metadata"]["name"] for o in objects) or json.dumps(conf or extra))
+    return passed, label, words, got
+
+
 def main() -> int:
-    # --every K: only every K-th bad target (the hand-installed lab runs a sample; the kubeadm lab all).
+    # --every K: only every K-th bad target (the hand-installed lab runs a sample; the kubeadm lab all);
+    # --only-cni: only the CNI fixtures (the flannel lab); --no-cni: none of them.
     every = int(sys.argv[sys.argv.index("--every") + 1]) if "--every" in sys.argv else 1
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as inv:
         inv.write(dslab("inventory"))
@@ -167,8 +217,14 @@ def main() -> int:
         print(check.stdout[-3000:])
     started = time.monotonic()
     cases = ([(e, w, {}) for e, w in BAD] + [({}, w, h) for h, w in HOST_BAD])[::every]
+    if "--only-cni" in sys.argv:
+        cases = []
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = list(pool.map(lambda case: check_one(inv.name, *case), cases))
+    # CNI fixtures one at a time: each changes what runs for the others.
+    if "--no-cni" not in sys.argv:
+        results += [check_cni(inv.name, *case) for case in CNI_BAD]
+        cases += CNI_BAD
     for passed, what, words, got in results:
         failures += not passed
         print("%-4s %-72s %s" % ("ok" if passed else "FAIL", what[:72], words))

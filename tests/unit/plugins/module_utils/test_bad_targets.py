@@ -29,7 +29,11 @@ CURRENT = {
                    "w2": eth0("192.168.77.22", "fd00:77::22")},
     "anchors": {"cp1": "192.168.77.11", "w1": "192.168.77.21", "w2": "192.168.77.22"},
     "disable_ipv6": {"cp1": "0", "w1": "0", "w2": "0"},
-    "cni_configs": [{"plugins": [{"type": "bridge", "ipam": {"type": "host-local"}}]}],
+    "cni": {"daemonsets": [{"namespace": "kube-system", "name": "kube-proxy", "images": ["registry.k8s.io/kube-proxy:v1.34.12"],
+                            "configmaps": ["kube-proxy"], "selector": {"k8s-app": "kube-proxy"}}],
+            "configmaps": [],
+            "node_configs": {host: [{"plugins": [{"type": "bridge", "ipam": {"type": "host-local"}}]}]
+                             for host in ("cp1", "w1", "w2")}},
 }
 GOOD = dict(
     pod_cidrs="10.244.0.0/16,fd00:10:244::/56",
@@ -54,10 +58,29 @@ def test_the_good_target_passes_and_detects_addresses():
     assert plan["kubelet"]["w2"]["node-ip"] == "192.168.77.22,fd00:77::22"
     assert plan["reregister_nodes"] is True
     assert "nodes: re-register one at a time" in plan["summary"][-1]
+    assert plan["cni"]["name"] == "bridge" and "CNI: bridge (IPAM host-local)" in plan["summary"]
 
 
 def _no_v6(host):
     return {"interfaces": dict(CURRENT["interfaces"], **{host: eth0(CURRENT["anchors"][host])})}
+
+
+_KUBE_PROXY = CURRENT["cni"]["daemonsets"][0]
+_CILIUM = {"namespace": "kube-system", "name": "cilium", "images": ["quay.io/cilium/cilium:v1.16.0"],
+           "configmaps": ["cilium-config"], "selector": {"k8s-app": "cilium"}}
+_WEAVE = {"namespace": "kube-system", "name": "weave-net", "images": ["weaveworks/weave-kube:2.8.1"],
+          "configmaps": [], "selector": {"name": "weave-net"}}
+
+
+def _cm(namespace, name, data):
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"namespace": namespace, "name": name}, "data": data}
+
+
+def _cni(daemonsets=(), configmaps=(), conf=None, declared="auto"):
+    """preflight's CNI input for the lab's three hosts: kube-proxy plus ``daemonsets``, each node running ``conf``."""
+    node_conf = conf or CURRENT["cni"]["node_configs"]["cp1"][0]
+    return {"daemonsets": [_KUBE_PROXY, *daemonsets], "configmaps": list(configmaps),
+            "node_configs": {host: [node_conf] for host in ("cp1", "w1", "w2")}, "declared": declared}
 
 
 BAD = [
@@ -122,6 +145,13 @@ BAD = [
         {"local": "fe80::21", "scope": "link"}]))}, "node w1 has no usable global IPv6"),
     ({}, {"disable_ipv6": {"cp1": "0", "w1": "1", "w2": "0"}}, "node w1 has IPv6 disabled"),
     ({"nodes": {}}, {}, "no nodes in the inventory"),
+    # CNIs the collection cannot convert (refused before any change, never drained on a guess)
+    ({}, {"cni": _cni(daemonsets=[_CILIUM], configmaps=[_cm("kube-system", "cilium-config", {"ipam": "cluster-pool"})],
+                      conf={"plugins": [{"type": "cilium-cni"}]})}, "Cilium runs"),
+    ({}, {"cni": _cni(daemonsets=[_WEAVE], conf={"plugins": [{"type": "weave-net"}]})}, "Weave Net runs"),
+    ({}, {"cni": _cni(conf={"plugins": [{"type": "corp-net"}]})}, "corp-net"),
+    ({}, {"cni": _cni(declared="flannel")}, "dualstack_cni: 'flannel'"),
+    ({}, {"cni": _cni(declared="external")}, "dualstack_cni_reregister"),
     # stale gates
     ({"current_feature_gates": "IPv6DualStack"}, {}, "missing bool value for IPv6DualStack"),
     ({"current_feature_gates": "IPv6DualStack=maybe"}, {}, "invalid value of IPv6DualStack=maybe"),

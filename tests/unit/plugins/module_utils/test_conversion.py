@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils import conversion
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import conf_ipam_uses_node_cidrs
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 
 
@@ -110,24 +109,6 @@ def test_control_planes_agree():
     assert conversion.check_control_planes_agree({"cp1": "10.96.0.0/16", "cp2": "10.96.0.0/16"}, "x") == "10.96.0.0/16"
     with pytest.raises(DualStackError, match="control-plane nodes disagree on --service-cluster-ip-range"):
         conversion.check_control_planes_agree({"cp1": "10.96.0.0/16", "cp2": "10.96.0.0/12"}, "--service-cluster-ip-range")
-
-
-@pytest.mark.parametrize(
-    "configs, uses",
-    [
-        ([{"plugins": [{"type": "bridge", "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.244.1.0/24"}]]}}]}], True),
-        ([{"plugins": [{"type": "flannel", "delegate": {"isDefaultGateway": True}}]}], True),
-        ([{"plugins": [{"type": "calico", "ipam": {"type": "calico-ipam"}}]}], False),
-        ([{"plugins": [{"type": "cilium-cni"}]}], True),
-        ([{"plugins": [{"type": "ptp", "ipam": {"type": "host-local"}}]}], True),
-        ([{"plugins": [{"type": "calico", "ipam": {"type": "host-local"}}]}], True),
-        ({"type": "bridge", "ipam": {"type": "host-local"}}, True),
-        ([{"plugins": [{"type": "weird"}]}], True),
-        ([], True),
-    ],
-)
-def test_ipam_uses_node_podcidrs(configs, uses):
-    assert conf_ipam_uses_node_cidrs(configs) is uses
 
 
 def test_ipv6_must_be_enabled():

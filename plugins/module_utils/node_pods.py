@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: Contributors to the dualstack.kubernetes collection
+"""Which pods of a re-registered node must be recreated to get addresses from its new podCIDRs.
+
+A drain evicts every pod but DaemonSet pods (``kubectl drain --ignore-daemonsets``) and mirror
+pods. After the Node is deleted and registers again with a podCIDR per family, the pods still
+there hold addresses from the old podCIDR, which the other nodes no longer route; they are
+deleted so that their controllers start them again with addresses from the new ranges. Pods on
+the host network have the node's own addresses and are left alone (a hostNetwork CNI agent is
+restarted on its own, before this, when the plan says it caches the podCIDR).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import objects_of
+
+
+def pods_to_recreate(pods: Any, registered: Any) -> List[Dict[str, str]]:
+    """``{namespace, name}`` of each pod on the pod network created before ``registered``.
+
+    ``pods``: the node's pods (a ``PodList``, a list, or one Pod). ``registered``: the new Node's
+    ``metadata.creationTimestamp`` (RFC 3339, as the API prints it; such strings sort in time
+    order). Pods being deleted already are skipped.
+    """
+    out = []
+    for pod in objects_of(pods, "pods_to_recreate"):
+        meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
+        if spec.get("hostNetwork") or meta.get("deletionTimestamp"):
+            continue
+        if str(meta.get("creationTimestamp", "")) < str(registered):
+            out.append({"namespace": meta.get("namespace", "default"), "name": meta["name"]})
+    return out
