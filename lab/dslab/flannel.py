@@ -265,6 +265,8 @@ def wait_ready(timeout: float = 180) -> float:
         status = json.loads(out).get("status", {})
         if status.get("numberReady") != len(net.NODES) or status.get("updatedNumberScheduled") != len(net.NODES):
             return False
-        return all((nodes.node_rootfs(n) / "run/flannel/subnet.env").exists() for n in net.NODES)
+        # /run is the node's own tmpfs: look from inside.
+        return all(nodes.node_run(n, ["test", "-s", "/run/flannel/subnet.env"], check=False, timeout=10).returncode == 0
+                   for n in net.NODES)
 
     return wait_for("flannel ready on every node", ready, timeout, 2)

@@ -30,8 +30,9 @@ description:
 options:
   _input:
     description:
-      - The DaemonSets, each C({namespace, name, images, configmaps}) (images of all containers, names of the pod
-        template's ConfigMap volumes), as read with C(kubectl get ds -A -o jsonpath).
+      - The DaemonSets, each C({namespace, name, images, configmaps, selector}) (images of all containers, names of the
+        pod template's ConfigMap volumes, C(spec.selector.matchLabels)), as the dualstack.kubernetes.daemonset_summaries
+        filter parses them from C(kubectl get ds -A -o jsonpath).
     type: list
     elements: dict
     required: true
@@ -90,8 +91,13 @@ _value:
       description: The CNI's ConfigMap (flannel's, or C(calico-config)), or null.
       type: str
     agent_labels:
-      description: Reserved; empty.
+      description: The labels of the agent's pods (its DaemonSet's C(spec.selector.matchLabels)); empty without an agent.
       type: dict
+    agent_annotations:
+      description: >-
+        Prefix of the Node annotations the agent writes itself when it starts (flannel
+        C(flannel.alpha.coreos.com/)); they are not restored on a re-registered Node. Empty for other CNIs.
+      type: str
     restart_agent_per_node:
       description: Whether the agent's pod must be restarted on each node after its re-registration (flannel).
       type: bool

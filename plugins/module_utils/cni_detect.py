@@ -37,6 +37,9 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import (
 )
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 
+#: Prefix of the Node annotations a CNI agent writes itself when it starts (flannel's lease attributes:
+#: kube-subnet-manager, backend-data, backend-type, public-ip and their IPv6 twins).
+AGENT_ANNOTATIONS = {"flannel": "flannel.alpha.coreos.com/"}
 DECLARED_CHOICES = ("auto", "flannel", "calico", "bridge", "external")
 SUPPORTED = ("flannel", "calico", "bridge")
 FLANNEL_CONFIGMAP = "kube-flannel-cfg"
@@ -344,9 +347,11 @@ def check_nodes_agree(nodes: Mapping[str, NodeConf], problems: List[Problem]) ->
 def result(name: str, ipam: str, reregister: bool, namespace: Optional[str], daemonset: Optional[str],
            configmap: Optional[str], restart: bool, evidence: List[str],
            agent: Optional[Agent] = None) -> Dict[str, Any]:
-    """The detection result (see :func:`detect_cni`); ``agent_labels`` select the agent's pods."""
+    """The detection result (see :func:`detect_cni`); ``agent_labels`` select the agent's pods, and
+    ``agent_annotations`` is the prefix of the Node annotations the agent writes itself."""
     return {"name": name, "ipam": ipam, "reregister_nodes": reregister, "namespace": namespace, "daemonset": daemonset,
             "configmap": configmap, "agent_labels": dict(agent.selector) if agent else {},
+            "agent_annotations": AGENT_ANNOTATIONS.get(name, ""),
             "restart_agent_per_node": restart, "evidence": list(evidence)}
 
 

@@ -13,7 +13,8 @@ Used around a conversion of the lab with a real CNI (molecule ``flannel``, bench
 * a controller thread reads Pods and Nodes every second.  When a node that was cordoned becomes
   schedulable again (the end of its re-registration), it creates a fresh pod pinned to that
   node and records how long until that pod answers a probe from another node, per family;
-* ``stop`` stops it and prints the counts as JSON; ``counts`` prints them so far.
+* ``refresh`` recreates the probe pods (after a conversion they get both families) and waits for
+  IPv6 answers; ``stop`` stops the prober and prints the counts as JSON; ``counts`` prints them so far.
 
 Failure accounting.  A failed probe is *excused* when its source or target pod is on a node that
 is cordoned at that moment (the node being drained and re-registered), when either pod is being
@@ -157,11 +158,12 @@ class Prober:
             for src, dst, family, when in self.pending:
                 self.account(src, dst, family, excused(src, dst, self.cordoned | cordoned | absent, alive, when), when)
             self.pending = []
-            # An uncordon: a node seen there and cordoned is there and schedulable again. (A re-registered
-            # Node that appears schedulable before it is cordoned is not one.)
-            for node in sorted(self.seen_cordoned & (present - unschedulable)):
-                self.fresh.append(self.create_fresh(node, now))
-            self.seen_cordoned = (self.seen_cordoned | unschedulable) & (unschedulable | absent)
+            # An uncordon: the same Node object (by UID) seen cordoned is schedulable again.
+            uids = {n["metadata"]["uid"]: n["metadata"]["name"] for n in node_items}
+            cordoned_uids = {n["metadata"]["uid"] for n in node_items if n["spec"].get("unschedulable")}
+            for uid in sorted(self.seen_cordoned & (set(uids) - cordoned_uids)):
+                self.fresh.append(self.create_fresh(uids[uid], now))
+            self.seen_cordoned = cordoned_uids
             self.cordoned = cordoned
             targets = {}
             for pod in pods:
@@ -320,6 +322,24 @@ def start() -> dict[str, Any]:
     raise SystemExit("the prober got no answers within 60 s: %s" % counts())
 
 
+def refresh() -> dict[str, Any]:
+    """Recreate the probe pods (after a conversion they get both families) and wait for IPv6 answers.
+
+    Pods created before the CNI turned IPv6 on keep one family until they are recreated, as on any
+    cluster; the prober goes on counting while its DaemonSet rolls.
+    """
+    before = counts().get("families", {}).get("IPv6", {}).get("ok", 0)
+    cluster.kubectl("-n", NS, "rollout", "restart", "daemonset/probe")
+    cluster.kubectl("-n", NS, "rollout", "status", "daemonset/probe", "--timeout=180s", timeout=200)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        got = counts()
+        if got.get("families", {}).get("IPv6", {}).get("ok", 0) >= before + 10 * len(net.NODES):
+            return got
+        time.sleep(1)
+    raise SystemExit("no IPv6 answers between the recreated probe pods within 60 s: %s" % counts())
+
+
 def stop() -> dict[str, Any]:
     if PIDFILE.exists():
         pid = int(PIDFILE.read_text())
@@ -340,10 +360,10 @@ def main(argv: list[str]) -> int:
     if action == "run":
         run()
         return 0
-    if action not in ("start", "stop", "counts"):
+    if action not in ("start", "stop", "counts", "refresh"):
         print(__doc__, file=sys.stderr)
         return 2
-    print(json.dumps({"start": start, "stop": stop, "counts": counts}[action]()))
+    print(json.dumps({"start": start, "stop": stop, "counts": counts, "refresh": refresh}[action]()))
     return 0
 
 

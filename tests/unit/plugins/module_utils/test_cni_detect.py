@@ -283,7 +283,7 @@ ACCEPTED = [
 def test_detected(daemonsets, configmaps, node_configs, kwargs, expected):
     before = copy.deepcopy((daemonsets, configmaps, node_configs))
     found = run(daemonsets, configmaps, node_configs, **kwargs)
-    assert set(found) == {"name", "ipam", "reregister_nodes", "namespace", "daemonset", "configmap", "agent_labels",
+    assert set(found) == {"name", "ipam", "reregister_nodes", "namespace", "daemonset", "configmap", "agent_labels", "agent_annotations",
                           "restart_agent_per_node", "evidence"}
     assert {key: found[key] for key in expected} == expected
     # The agent's pod labels come from its DaemonSet's selector; the bridge CNI has no agent.
@@ -547,7 +547,7 @@ def test_filter_is_documented_and_wraps_errors():
     assert doc["name"] == "cni_detect" and doc["version_added"] and doc["options"]["_input"]
     assert set(doc["options"]) == {"_input", "configmaps", "node_configs", "declared", "reregister", "pod_cidrs"}
     assert set(yaml.safe_load(module.RETURN)["_value"]["contains"]) == {
-        "name", "ipam", "reregister_nodes", "namespace", "daemonset", "configmap", "agent_labels", "restart_agent_per_node",
+        "name", "ipam", "reregister_nodes", "namespace", "daemonset", "configmap", "agent_labels", "agent_annotations", "restart_agent_per_node",
         "evidence"}
     yaml.safe_load(module.EXAMPLES)
     cni_detect = module.FilterModule().filters()["cni_detect"]
