@@ -129,8 +129,8 @@ class Agent(NamedTuple):
     selector: Tuple[Tuple[str, str], ...] = ()
 
     def describe(self) -> str:
-        return "DaemonSet %s/%s with image%s %s" % (self.namespace, self.name, "s" if len(self.images) > 1 else "",
-                                                   ", ".join(self.images) or "none")
+        plural = "s" if len(self.images) > 1 else ""
+        return "DaemonSet %s/%s with image%s %s" % (self.namespace, self.name, plural, ", ".join(self.images) or "none")
 
 
 class NodeConf(NamedTuple):
@@ -424,7 +424,7 @@ def flannel_result(agent: Agent, configmaps: List[Dict[str, Any]], pod_cidrs: An
             "read the ConfigMap flannel's DaemonSet mounts (default %s) in preflight" % FLANNEL_CONFIGMAP))
         return result("flannel", "flannel", reregister, agent.namespace, agent.name, None, True, evidence, agent)
     try:
-        _, where, _, conf = flannel_net_conf(item, "configmaps")
+        where, conf = flannel_net_conf(item, "configmaps")[1::2]
     except DualStackError as err:
         problems.append(Problem("configmaps", str(err), "fix flannel's ConfigMap by hand first"))
     else:

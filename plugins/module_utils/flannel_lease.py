@@ -28,7 +28,7 @@ def parse_subnet_env(text: Any) -> Dict[str, str]:
     for line in str(text or "").splitlines():
         line = line.strip()
         if line and not line.startswith("#") and "=" in line:
-            key, _, value = line.partition("=")
+            key, value = line.split("=", 1)
             values[key.strip()] = value.strip()
     return values
 

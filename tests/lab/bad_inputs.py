@@ -113,8 +113,9 @@ def _configmap(name: str, data: dict) -> dict:
 
 CNI_BAD = [  # (objects, a CNI config written first in /etc/cni/net.d of dslab-w1, extra vars, words)
     ([_daemonset("cilium", "quay.io/cilium/cilium:v1.16.0", ("cilium-config",)),
-      _configmap("cilium-config", {"ipam": "cluster-pool", "enable-ipv6": "false"})], None, {}, "Cilium runs"),
-    ([_daemonset("weave-net", "docker.io/weaveworks/weave-kube:2.8.1")], None, {}, "Weave Net runs"),
+      _configmap("cilium-config", {"ipam": "cluster-pool", "enable-ipv6": "false"})], None, {}, "Cilium"),
+    # (beside flannel the message is "several CNI agents run at once", naming each)
+    ([_daemonset("weave-net", "docker.io/weaveworks/weave-kube:2.8.1")], None, {}, "Weave Net"),
     ([], {"cniVersion": "1.0.0", "name": "corp", "plugins": [{"type": "corp-net"}]}, {}, "corp-net"),
     ([], None, {"dualstack_cni": "calico"}, "dualstack_cni: 'calico'"),
 ]
@@ -144,7 +145,8 @@ def fingerprint() -> dict:
     for args in OBJECTS:
         text = dslab("kubectl", *args)
         if args[-1] == "json":  # resourceVersion-free content
-            items = json.loads(text or "{\"items\": []}")["items"]  # --ignore-not-found prints nothing
+            data = json.loads(text or "{\"items\": []}")  # --ignore-not-found prints nothing
+            items = data["items"] if "items" in data else [data]  # one name gives the object itself
             text = json.dumps([{"name": i["metadata"]["name"], "data": i.get("data")} for i in items], sort_keys=True)
         prints[" ".join(args[:4])] = hashlib.sha256(text.encode()).hexdigest()
     return prints

@@ -32,7 +32,7 @@ TARGET = {
     "dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/56",
     "dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/112",
     "dualstack_node_cidrs": "192.168.77.0/24,fd00:77::/64",
-    "dualstack_egress_mode": "bridge",
+    "dualstack_egress_mode": "none" if os.environ.get("DUALSTACK_LAB_CNI") == "flannel" else "bridge",
 }
 # (words of the task's header line, seconds after it starts)
 POINTS = [
@@ -53,6 +53,11 @@ POINTS = [
     # Hand-installed lab (DUALSTACK_LAB_STYLE=units): files written, unit not restarted yet.
     ("Restart the systemd unit with its new flags: kube-apiserver", 0.0),
     ("Write the KubeProxyConfiguration file when it changes (backup kept)", 0.8),
+    # Real flannel (DUALSTACK_LAB_CNI=flannel): a node's step after its Node was created again,
+    # after its kubelet registered, and right after its flannel pod was deleted.
+    ("Create the Node again, cordoned, with its labels, annotations and taints (the kubelet adopts it): dslab-w2", 0.3),
+    ("Wait for Ready with a podCIDR per family: dslab-w1", 1.0),
+    ("Wait for the CNI agent's new pod to be Ready: dslab-cp1", 0.5),
 ]
 
 

@@ -132,6 +132,7 @@ class Prober:
         self.targets: dict[str, dict[str, Any]] = {}  # uid -> {name, node, uid, ips, seen, fresh}
         self.cordoned: set[str] = set()
         self.seen_cordoned: set[str] = set()
+        self.out_windows: dict[str, list[list[Any]]] = {}
         self.read_errors = 0
         self.pending: list[tuple[dict[str, Any], dict[str, Any], str, float]] = []
         self.pairs: dict[str, dict[str, Any]] = {}
@@ -165,6 +166,14 @@ class Prober:
                 self.fresh.append(self.create_fresh(uids[uid], now))
             self.seen_cordoned = cordoned_uids
             self.cordoned = cordoned
+            # When each node was out (cordoned or absent): [from, to] from this 1 s poll.
+            for node in cordoned | absent:
+                spans = self.out_windows.setdefault(node, [])
+                if not spans or spans[-1][1] is not None:
+                    spans.append([now, None])
+            for node, spans in self.out_windows.items():
+                if node not in cordoned | absent and spans and spans[-1][1] is None:
+                    spans[-1][1] = now
             targets = {}
             for pod in pods:
                 uid = pod["metadata"]["uid"]
@@ -263,7 +272,9 @@ class Prober:
             late = [f["pod"] for f in self.fresh if f["reachable_after"].get("IPv4", FRESH_GOAL + 1) > FRESH_GOAL]
             return {"seconds": round(time.time() - self.started, 1), **total, "families": families, "pairs": pairs,
                     "fresh": list(self.fresh), "fresh_goal_s": FRESH_GOAL, "fresh_late": late,
-                    "failure_samples": list(self.samples), "api_read_errors": self.read_errors}
+                    "failure_samples": list(self.samples), "api_read_errors": self.read_errors,
+                    "out_windows": {n: [[a, b if b is not None else time.time()] for a, b in spans]
+                                    for n, spans in self.out_windows.items()}}
 
     def save(self) -> None:
         tmp = COUNTS.with_suffix(".tmp")

@@ -114,8 +114,8 @@ WEAVE_CONF = {"cniVersion": "0.3.0", "name": "weave",
 ANTREA_DS = {"namespace": "kube-system", "name": "antrea-agent", "configmaps": ["antrea-config"],
              "images": ["antrea/antrea-agent-ubuntu:v2.1.0", "antrea/antrea-agent-ubuntu:v2.1.0"]}
 ANTREA_CONF = {"cniVersion": "0.3.0", "name": "antrea",
-               "plugins": [{"type": "antrea", "ipam": {"type": "host-local"}}, {"type": "portmap",
-                                                                                  "capabilities": {"portMappings": True}},
+               "plugins": [{"type": "antrea", "ipam": {"type": "host-local"}},
+                           {"type": "portmap", "capabilities": {"portMappings": True}},
                            {"type": "bandwidth", "capabilities": {"bandwidth": True}}]}
 KUBE_ROUTER_DS = {"namespace": "kube-system", "name": "kube-router", "configmaps": ["kube-router-cfg"],
                   "images": ["docker.io/cloudnativelabs/kube-router", "docker.io/cloudnativelabs/kube-router"]}
@@ -454,8 +454,8 @@ REFUSED = [
     pytest.param([KUBE_PROXY], [], on_nodes(dict(LAB_CONF, plugins=[dict(LAB_CONF["plugins"][0], ipam={"type": "dhcp"})])),
                  {}, ["node_configs: bridge IPAM 'dhcp' is not known (known: host-local)", "cannot be judged", EXTERNAL],
                  id="bridge-unknown-ipam-never-reregisters-by-default"),
-    pytest.param([KUBE_PROXY], [], {"cp1": [LAB_CONF], "w1": [dict(LAB_CONF, plugins=[dict(LAB_CONF["plugins"][0],
-                                                                                              ipam={"type": "dhcp"})])]},
+    pytest.param([KUBE_PROXY], [], {"cp1": [LAB_CONF],
+                                    "w1": [dict(LAB_CONF, plugins=[dict(LAB_CONF["plugins"][0], ipam={"type": "dhcp"})])]},
                  {}, ["nodes disagree on the IPAM of their bridge plugin: cp1: host-local; w1: dhcp"], id="nodes-disagree-ipam"),
     pytest.param([KUBE_PROXY, CILIUM_DS], [cilium_config("eni")], on_nodes(CILIUM_CONF), {},
                  ["Cilium ipam eni (ConfigMap kube-system/cilium-config)", EXTERNAL + ": true|false"], id="cilium-ipam-eni"),
@@ -593,8 +593,8 @@ def test_daemonset_summaries_parse_kubectl_lines():
          "configmaps": ["kube-proxy"], "selector": {"k8s-app": "kube-proxy"}},
     ]
     assert detect.daemonset_summaries("") == []
-    assert detect.daemonset_summaries("ns\tds\t\t\t\n")[0] == {"namespace": "ns", "name": "ds", "images": [],
-                                                             "configmaps": [], "selector": {}}
+    empty = {"namespace": "ns", "name": "ds", "images": [], "configmaps": [], "selector": {}}
+    assert detect.daemonset_summaries("ns\tds\t\t\t\n")[0] == empty
 
 
 @pytest.mark.parametrize("text, message", [
@@ -608,7 +608,7 @@ def test_daemonset_summaries_refuse_other_lines(text, message):
 
 def test_summaries_feed_detection():
     """The parsed lines and flannel's live ConfigMap give the plan's answer, agent labels included."""
-    _, configmaps = published("kube-flannel-v0.20.2.yml.txt")
+    configmaps = published("kube-flannel-v0.20.2.yml.txt")[1]
     got = detect.detect_cni(detect.daemonset_summaries(JSONPATH_OUT), configmaps, on_nodes(FLANNEL_CONF), pod_cidrs=PODS)
     assert (got["name"], got["namespace"], got["daemonset"], got["agent_labels"]) == (
         "flannel", "kube-flannel", "kube-flannel-ds", {"app": "flannel"})
