@@ -573,18 +573,45 @@ def calico_daemonset(item: Dict[str, Any], v6: Network, block_size: int, vxlan_m
     return result
 
 
+def calico_pool_conflict(item: Dict[str, Any], v6: Network) -> Optional[Tuple[str, str]]:
+    """Why an existing IPPool cannot stay beside the target IPv6 pod range ``v6``, and the fix; None when it can.
+
+    * an IPv6 pool inside ``v6`` is the conversion's own (created by an earlier run, or disabled
+      by the way back): it is used again;
+    * an IPv6 pool that overlaps ``v6`` without being inside it, disabled or not: Calico refuses a
+      pool that overlaps another (libcalico-go IPPool validation: "IPPool(s) ... overlaps with"), and
+      pods would get addresses outside ``--cluster-cidr``;
+    * an enabled IPv6 pool outside ``v6``: pods would get addresses outside ``--cluster-cidr``
+      (a disabled one hands out nothing and is left alone).
+    """
+    spec = item.get("spec") or {}
+    cidr = canonical_cidr_or_error(spec.get("cidr"), "%s spec.cidr" % object_name(item))
+    if cidr.version == 4 or cidr.subnet_of(v6):  # type: ignore[arg-type]
+        return None
+    disabled = spec.get("disabled") is True
+    if cidr.overlaps(v6):  # type: ignore[arg-type]
+        return ("Calico %s (%s, %s) overlaps the target IPv6 pod range %s without being inside it: Calico refuses "
+                "overlapping pools and pods would get addresses outside --cluster-cidr"
+                % (object_name(item), cidr, "disabled" if disabled else "enabled", v6),
+                "delete that pool, or give pod_cidrs with an IPv6 range that contains it or is apart from it")
+    if disabled:
+        return None
+    return ("Calico %s (%s, enabled) is outside the target IPv6 pod range %s: pods would get addresses outside "
+            "--cluster-cidr" % (object_name(item), cidr, v6),
+            "disable that pool, or give pod_cidrs with the range it belongs to")
+
+
 def calico_pool(item: Dict[str, Any], v6: Network, block_size: int, vxlan_mode: str, nat_outgoing: bool) -> Dict[str, Any]:
-    """An existing IPPool: IPv4 pools pass unchanged; the IPv6 pool is checked and completed."""
+    """An existing IPPool: IPv4 pools and disabled IPv6 pools apart from the target pass unchanged;
+    an IPv6 pool inside the target is checked, completed and enabled (the way back disables it)."""
     spec = item.get("spec") or {}
     cidr = canonical_cidr_or_error(spec.get("cidr"), "%s spec.cidr" % object_name(item))
     result = copy.deepcopy(item)
-    if cidr.version == 4:
+    conflict = calico_pool_conflict(item, v6)
+    if conflict:
+        raise DualStackError("%s; %s" % conflict)
+    if cidr.version == 4 or not cidr.subnet_of(v6):  # type: ignore[arg-type]
         return result
-    if not cidr.subnet_of(v6):  # type: ignore[arg-type]
-        raise DualStackError(
-            "%s: IPv6 pool %s is outside the cluster's IPv6 pod range %s: pods would get addresses outside "
-            "--cluster-cidr; disable that pool or give pod_cidrs with the range it belongs to" % (object_name(item), cidr, v6)
-        )
     size = spec.get("blockSize", CALICO_V6_BLOCK_DEFAULT)
     check_ipv6_pool(cidr, size, spec.get("ipipMode", "Never"), spec.get("vxlanMode", "Never"))
     if int(size) != block_size and "blockSize" in spec:
@@ -598,6 +625,8 @@ def calico_pool(item: Dict[str, Any], v6: Network, block_size: int, vxlan_mode: 
         new_spec["ipipMode"] = "Never"
     new_spec["vxlanMode"] = vxlan_mode
     new_spec["natOutgoing"] = nat_outgoing
+    if new_spec.get("disabled") is True:
+        new_spec["disabled"] = False
     return result
 
 

@@ -28,6 +28,7 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import (
     DEFAULT_IPAM,
     FLANNEL_DUAL_STACK_BACKENDS,
     IPAM_USES_NODE_CIDRS,
+    calico_pool_conflict,
     canonical_cidr_or_error,
     detect_ipam,
     dual_pod_ranges,
@@ -437,7 +438,36 @@ def flannel_result(agent: Agent, configmaps: List[Dict[str, Any]], pod_cidrs: An
                   evidence, agent)
 
 
-def calico_result(agent: Agent, configmaps: List[Dict[str, Any]], evidence: List[str],
+def calico_pool_checks(ippools: Any, pod_cidrs: Any, evidence: List[str], problems: List[Problem]) -> None:
+    """Calico's IPPools against the target IPv6 pod range (:func:`cni.calico_pool_conflict`), every pool at once.
+
+    The cni role makes the same check when it edits the pools, after the control plane and the
+    kubelets were converted; here it refuses before any change.
+    """
+    try:
+        pools = objects_of(ippools if ippools is not None else [], "ippools")
+    except DualStackError as err:
+        problems.append(Problem("ippools", str(err), "pass Calico's IPPools as kubectl get -o json prints them"))
+        return
+    evidence.append("Calico IPPools: %s" % (", ".join(
+        "%s %s%s" % (object_name(p), (p.get("spec") or {}).get("cidr"), " (disabled)" if (p.get("spec") or {}).get("disabled") is True
+                     else "") for p in pools) or "none"))
+    try:
+        v6 = dual_pod_ranges(pod_cidrs)[1]
+    except DualStackError as err:
+        problems.append(Problem("pod_cidrs", str(err), "give both pod ranges, the IPv4 range first"))
+        return
+    for pool in pools:
+        try:
+            conflict = calico_pool_conflict(pool, v6)
+        except DualStackError as err:
+            problems.append(Problem("ippools", str(err), "fix that IPPool by hand first"))
+            continue
+        if conflict:
+            problems.append(Problem("ippools", *conflict))
+
+
+def calico_result(agent: Agent, configmaps: List[Dict[str, Any]], ippools: Any, pod_cidrs: Any, evidence: List[str],
                   problems: List[Problem]) -> Dict[str, Any]:
     """Calico from its manifest: calico-node next to calico-config; an operator-managed Calico is refused.
 
@@ -460,6 +490,8 @@ def calico_result(agent: Agent, configmaps: List[Dict[str, Any]], evidence: List
         problems.append(Problem("configmaps", str(err), "fix the calico-config ConfigMap by hand first"))
         return result("calico", "unknown", False, agent.namespace, agent.name, CALICO_CONFIGMAP, False, evidence)
     evidence.append("%s: IPAM %s" % (object_name(item), ipam))
+    if pod_cidrs is not None and ipam == "calico-ipam":
+        calico_pool_checks(ippools, pod_cidrs, evidence, problems)
     reregister = reregister_of("calico", ipam, "%s data.cni_network_config" % object_name(item), problems)
     return result("calico", ipam, reregister, agent.namespace, agent.name, CALICO_CONFIGMAP, False, evidence, agent)
 
@@ -473,7 +505,7 @@ def bridge_result(nodes: Mapping[str, NodeConf], evidence: List[str], problems: 
 
 
 def supported_result(cni: str, agents: Sequence[Agent], nodes: Mapping[str, NodeConf], configmaps: List[Dict[str, Any]],
-                     pod_cidrs: Any, evidence: List[str], problems: List[Problem]) -> Dict[str, Any]:
+                     ippools: Any, pod_cidrs: Any, evidence: List[str], problems: List[Problem]) -> Dict[str, Any]:
     """The result of a supported CNI; flannel and Calico need their agent DaemonSet (the roles act on it)."""
     if cni == "bridge":
         return bridge_result(nodes, evidence, problems)
@@ -487,7 +519,7 @@ def supported_result(cni: str, agents: Sequence[Agent], nodes: Mapping[str, Node
         return result(cni, DEFAULT_IPAM[cni], False, None, None, None, cni == "flannel", evidence)
     if cni == "flannel":
         return flannel_result(agent, configmaps, pod_cidrs, evidence, problems)
-    return calico_result(agent, configmaps, evidence, problems)
+    return calico_result(agent, configmaps, ippools, pod_cidrs, evidence, problems)
 
 
 # --------------------------------------------------------------------------------------------
@@ -644,7 +676,7 @@ def daemonset_summaries(text: Any) -> List[Dict[str, Any]]:
 
 
 def detect_cni(daemonsets: Any, configmaps: Any, node_configs: Any, declared: Any = "auto",
-               reregister: Any = None, pod_cidrs: Any = None) -> Dict[str, Any]:
+               reregister: Any = None, pod_cidrs: Any = None, ippools: Any = None) -> Dict[str, Any]:
     """Which CNI runs, and how this collection converts it; every problem refused at once, before any change.
 
     ``daemonsets``: ``[{"namespace", "name", "images", "configmaps", "selector"}]`` (images of all
@@ -653,7 +685,9 @@ def detect_cni(daemonsets: Any, configmaps: Any, node_configs: Any, declared: An
     get -o json`` prints them. ``node_configs``: host -> parsed CNI configuration documents in
     file-name order. ``declared``: ``dualstack_cni`` (auto, flannel, calico, bridge, external);
     ``reregister``: ``dualstack_cni_reregister``, required with external. ``pod_cidrs``: the target
-    pod ranges; None (rollback) skips the checks against a conversion target.
+    pod ranges; None (rollback) skips the checks against a conversion target. ``ippools``: Calico's
+    IPPools (``kubectl get ippools.crd.projectcalico.org -o json``; none when the CRD is absent),
+    checked against the target's IPv6 range when Calico IPAM runs.
 
     Returns ``name`` (flannel, calico, bridge, external), ``ipam``, ``reregister_nodes`` (from
     :data:`cni.IPAM_USES_NODE_CIDRS`, or the declared value for external), ``namespace``,
@@ -687,7 +721,7 @@ def detect_cni(daemonsets: Any, configmaps: Any, node_configs: Any, declared: An
     cni = found if choice == "auto" else choice
     outcome = None
     if agents_ok and cni in SUPPORTED and found in (None, cni):
-        outcome = supported_result(cni, agents, nodes, cms, pod_cidrs, evidence, problems)
+        outcome = supported_result(cni, agents, nodes, cms, ippools, pod_cidrs, evidence, problems)
     raise_problems(problems)
     if outcome is None:  # pragma: no cover - each path without a result has added a problem
         raise DualStackError("the cluster's CNI could not be told; set dualstack_cni")

@@ -257,7 +257,7 @@ def apply_current(current: Mapping[str, Any], pod: List[str], service: List[str]
     ``--service-cluster-ip-range`` / kube-controller-manager ``--cluster-cidr``),
     ``interfaces`` (host -> ``ip -j addr show`` list), ``anchors`` (host -> the address the
     node uses today), ``disable_ipv6`` (host -> sysctl value), ``cni`` (the inputs of
-    :func:`cni_detect.detect_cni`: daemonsets, configmaps, node_configs, declared, reregister;
+    :func:`cni_detect.detect_cni`: daemonsets, configmaps, node_configs, declared, reregister, ippools;
     the plan then carries ``cni``, the detected CNI, and ``reregister_nodes``).
     """
     for key, flag, target in (("service_cidrs", "--service-cluster-ip-range", service), ("pod_cidrs", "--cluster-cidr", pod)):
@@ -287,4 +287,4 @@ def current_cni(inputs: Mapping[str, Any], pod_cidrs: Optional[List[str]]) -> Di
     """The CNI detected from what preflight read (see :func:`cni_detect.detect_cni`); ``pod_cidrs`` None on the way back."""
     return detect_cni(inputs.get("daemonsets") or [], inputs.get("configmaps") or [], inputs.get("node_configs") or {},
                       declared=inputs.get("declared") or "auto", reregister=inputs.get("reregister"),
-                      pod_cidrs=pod_cidrs)
+                      pod_cidrs=pod_cidrs, ippools=inputs.get("ippools") or [])

@@ -414,7 +414,37 @@ def test_calico_existing_pool_errors():
     raises("IPIP cannot carry IPv6", cni.calico_dualstack, pool, PODS)
     pool["spec"]["ipipMode"] = "Never"
     pool["spec"]["cidr"] = "fd99::/56"
-    raises("outside the cluster's IPv6 pod range", cni.calico_dualstack, pool, PODS)
+    raises("Calico IPPool default-ipv6-ippool \\(fd99::/56, enabled\\) is outside the target IPv6 pod range", cni.calico_dualstack,
+           pool, PODS)
+
+
+@pytest.mark.parametrize("cidr, disabled, conflict", [
+    ("fd00:10:244::/56", False, None),               # the conversion's own pool
+    ("fd00:10:244:8000::/64", True, None),           # inside the range, disabled by the way back: used again
+    ("fd00:10::/32", True, "overlaps"),              # a supernet, disabled included
+    ("fd00:10:244::/48", False, "overlaps"),
+    ("fd99::/56", True, None),                       # apart and disabled: hands out nothing
+    ("fd99::/56", False, "is outside"),
+    ("10.244.0.0/16", False, None),                  # IPv4 pools are not the conversion's business
+])
+def test_calico_pool_conflict(cidr, disabled, conflict):
+    pool = {"kind": "IPPool", "metadata": {"name": "p"}, "spec": {"cidr": cidr, "disabled": disabled}}
+    got = cni.calico_pool_conflict(pool, cni.dual_pod_ranges(PODS)[1])
+    if conflict is None:
+        assert got is None
+    else:
+        what, fix = got
+        assert conflict in what and cidr in what and ("disabled" if disabled else "enabled") in what and fix
+
+
+def test_calico_dualstack_enables_the_pool_the_way_back_disabled():
+    pool = cni.calico_ippool(PODS)
+    off = cni.calico_singlestack(pool)
+    assert off["spec"]["disabled"] is True
+    again = cni.calico_dualstack(off, PODS)
+    assert again["spec"]["disabled"] is False and cni.calico_dualstack(again, PODS) == again
+    apart = {"kind": "IPPool", "metadata": {"name": "old"}, "spec": {"cidr": "fd99::/56", "disabled": True}}
+    assert cni.calico_dualstack(apart, PODS) == apart
 
 
 def test_calico_ippool_shapes_match_the_published_crd():

@@ -612,3 +612,31 @@ def test_summaries_feed_detection():
     got = detect.detect_cni(detect.daemonset_summaries(JSONPATH_OUT), configmaps, on_nodes(FLANNEL_CONF), pod_cidrs=PODS)
     assert (got["name"], got["namespace"], got["daemonset"], got["agent_labels"]) == (
         "flannel", "kube-flannel", "kube-flannel-ds", {"app": "flannel"})
+
+
+def ippool(name, cidr, disabled=False):
+    return {"apiVersion": "crd.projectcalico.org/v1", "kind": "IPPool", "metadata": {"name": name},
+            "spec": {"cidr": cidr, "blockSize": 26 if ":" not in cidr else 122, "disabled": disabled}}
+
+
+def test_calico_pools_overlapping_the_target_are_refused_all_at_once():
+    pools = {"kind": "List", "items": [ippool("default-ipv4-ippool", "10.244.0.0/16"),
+                                       ippool("old-v6", "fd00:10::/32", disabled=True),
+                                       ippool("lab-v6", "fd99::/64")]}
+    message = refusal(CALICO_DS, CALICO_CMS, on_nodes(CALICO_CONF), pod_cidrs=PODS, ippools=pools)
+    lines = message.splitlines()
+    assert len([line for line in lines if line.lstrip(" -").startswith("ippools: ")]) == 2, message
+    assert "Calico IPPool old-v6 (fd00:10::/32, disabled) overlaps the target IPv6 pod range fd00:10:244::/56" in message
+    assert "Calico IPPool lab-v6 (fd99::/64, enabled) is outside the target IPv6 pod range" in message
+    assert "; fix: delete that pool" in message and "; fix: disable that pool" in message
+
+
+def test_calico_pools_the_conversion_can_use():
+    pools = [ippool("default-ipv4-ippool", "10.244.0.0/16"), ippool("default-ipv6-ippool", "fd00:10:244::/56", disabled=True),
+             ippool("retired", "fd99::/64", disabled=True)]
+    found = run(CALICO_DS, CALICO_CMS, on_nodes(CALICO_CONF), pod_cidrs=PODS, ippools=pools)
+    assert found["name"] == "calico"
+    assert ("Calico IPPools: IPPool default-ipv4-ippool 10.244.0.0/16, IPPool default-ipv6-ippool fd00:10:244::/56 (disabled), "
+            "IPPool retired fd99::/64 (disabled)") in found["evidence"]
+    # The way back (no target) does not judge the pools.
+    assert run(CALICO_DS, CALICO_CMS, on_nodes(CALICO_CONF), ippools=[ippool("x", "fd99::/64")])["name"] == "calico"
