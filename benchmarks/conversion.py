@@ -10,6 +10,9 @@ Needs a fresh single-stack lab (`PYTHONPATH=lab python3 -m dslab up`); it change
 - failed IPv4 requests: tests/lab/workload.py's client (on dslab-cp1's host network) sends an
   HTTP request every 200 ms to a 2-replica Deployment's IPv4 ClusterIP during the run (the
   Deployment has a PodDisruptionBudget, a readiness probe and a preStop delay) and counts failures;
+- with a real CNI (DUALSTACK_LAB_CNI=flannel|calico): tests/lab/prober.py through the conversion:
+  probes sent/failed/excused, the longest time without an answer per node, and the time from each
+  node's uncordon until a pod created on it answers;
 - the second (idempotent) run's time;
 - the way back: playbooks/rollback.yml's wall time with its per-phase breakdown, and its second run.
 Run from the checkout: PATH=.venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=tests/output/.collections python benchmarks/conversion.py
@@ -31,6 +34,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "lab"))
+import prober  # noqa: E402  pylint: disable=wrong-import-position
 import workload  # noqa: E402  pylint: disable=wrong-import-position
 from workload import dslab  # noqa: E402  pylint: disable=wrong-import-position
 TARGET = {
@@ -39,6 +43,7 @@ TARGET = {
     "dualstack_node_cidrs": "192.168.77.0/24,fd00:77::/64",
 }
 APISERVER = "https://192.168.77.11:6443/readyz"
+CNI = os.environ.get("DUALSTACK_LAB_CNI") or "bridge"
 class ReadyzProbe(threading.Thread):
     """GET /readyz every 100 ms; record the total time it did not answer 200."""
 
@@ -110,6 +115,20 @@ def run_playbook(inventory: str, varsfile: str | None, playbook: str = "site.yml
     return wall, phases, waits, changed
 
 
+def print_prober(pods: dict) -> None:
+    """The pod-to-pod prober's figures: totals, longest gap per node (as source or target), fresh pods."""
+    print("pod-to-pod probes during the conversion: %d sent, %d ok, %d failed, %d excused (drained node) in %.0f s"
+          % (pods["sent"], pods["ok"], pods["failed"], pods["excused"], pods["seconds"]))
+    gaps: dict[str, float] = {}
+    for pair, figures in pods["pairs"].items():
+        for node in pair.split("/")[0].split(">"):
+            gaps[node] = max(gaps.get(node, 0.0), figures["longest_gap"])
+    print("  longest time without an answer, per node: %s"
+          % (", ".join("%s %.1f s" % (node, gap) for node, gap in sorted(gaps.items())) or "none"))
+    fresh = ["%s %s s" % (f["node"], f["reachable_after"].get("IPv4", "never")) for f in pods["fresh"]]
+    print("  uncordon -> a new pod on that node answers (IPv4): %s" % (", ".join(fresh) or "no node was cordoned"))
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         inventory = Path(tmp, "inventory.yml")
@@ -117,15 +136,19 @@ def main() -> int:
         varsfile = Path(tmp, "target.json")
         varsfile.write_text(json.dumps(TARGET))
         workload.start()
+        if CNI != "bridge":
+            prober.start()
         probe = ReadyzProbe()
         probe.start()
         wall, phases, waits, changed = run_playbook(str(inventory), str(varsfile))
         probe.stop.set()
         probe.join()
         counts = workload.stop()
+        pods = prober.stop() if CNI != "bridge" else {}
         second, second_phases, _, second_changed = run_playbook(str(inventory), str(varsfile))
         back, back_phases, back_waits, back_changed = run_playbook(str(inventory), None, "rollback.yml")
         back_again, _, _, back_again_changed = run_playbook(str(inventory), None, "rollback.yml")
+    print("lab CNI: %s" % CNI)
     print("conversion wall time: %.1f s (%d tasks changed)" % (wall, changed))
     for name, seconds in phases.items():
         print("  %-50s %7.1f s" % (name[:50], seconds))
@@ -134,6 +157,8 @@ def main() -> int:
           % (probe.samples, probe.failures, probe.down, probe.longest))
     print("IPv4 requests to the Service during the conversion: %d ok, %d failed in %.0f s (failure windows: %s)"
           % (counts.get("ok", 0), counts.get("failed", 0), counts.get("seconds", 0), counts.get("windows") or "none"))
+    if pods:
+        print_prober(pods)
     print("second run: %.1f s, %d changed (%s)" % (second, second_changed, ", ".join("%s %.1f s" % (k[:20], v) for k, v in second_phases.items())))
     print("ratio second/first run: %.2f" % (second / wall))
     print("rollback (dual -> single) wall time: %.1f s (%d tasks changed; waits %.1f s = %.0f%%)"

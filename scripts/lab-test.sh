@@ -4,6 +4,8 @@
 #   lab      kubeadm, the lab's bridge CNI: all bad targets, check mode, the fault, convert, roll back
 #   flannel  kubeadm with real flannel: CNI refusals, pod-to-pod prober, convert, roll back
 #   units    a hand-installed cluster of systemd units (make lab-test-units; not in CI for time)
+#   calico   kubeadm with real Calico (VXLAN): CNI refusals, prober, convert without draining, roll
+#            back (make lab-test-calico; not in CI for time)
 # DUALSTACK_LAB_SCENARIOS picks them (default: lab flannel, what CI runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."

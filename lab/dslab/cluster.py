@@ -516,3 +516,17 @@ def wait_coredns(timeout: float = 180) -> None:
             nodes.node_run(n, ["conntrack", "-D", "-d", service_ip], check=False, timeout=30)
         kubectl("-n", "kube-system", "rollout", "status", "deployment/coredns",
                 f"--timeout={int(timeout)}s", timeout=timeout + 30)
+
+
+def daemonset_ready(namespace: str, name: str, count: int) -> bool:
+    """True when the DaemonSet runs ``count`` ready, updated pods (False while it cannot be read)."""
+    out = kubectl("-n", namespace, "get", "daemonset", name, "-o", "json", check=False, timeout=30)
+    if not out:
+        return False
+    status = json.loads(out).get("status", {})
+    return status.get("numberReady") == count and status.get("updatedNumberScheduled") == count
+
+
+def every_node_has(path: str) -> bool:
+    """True when ``path`` is a non-empty file on every node, looked at from inside (``/run`` is the node's own)."""
+    return all(nodes.node_run(n, ["test", "-s", path], check=False, timeout=10).returncode == 0 for n in net.NODES)

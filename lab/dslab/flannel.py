@@ -42,7 +42,7 @@ from typing import Mapping
 
 import yaml
 
-from dslab import build, cluster, images, net, nodes
+from dslab import build, cluster, images, net
 from dslab.util import Log, log, wait_for
 
 FLANNEL_MODULE = "github.com/flannel-io/flannel"
@@ -229,20 +229,9 @@ def ensure_images(log_fn: Log = log) -> dict[str, Path]:
     """Return image reference -> docker-archive tarball for the manifest's two images."""
     bins = ensure_binaries(log_fn)
     refs = manifest_images(published_manifest())
-    out = product_dir() / "images"
-    out.mkdir(parents=True, exist_ok=True)
     fingerprint = images.inputs_fingerprint(FLANNEL_VERSION, [Path(__file__), Path(images.__file__),
                                                               product_dir() / "stamp.json"])
-    result = {}
-    for spec in image_specs(bins, refs):
-        dest = out / images.tarball_name(spec.ref)
-        mark = dest.with_suffix(".inputs")
-        if not dest.exists() or not mark.exists() or mark.read_text() != fingerprint:
-            images.write_archive(spec, dest)
-            mark.write_text(fingerprint)
-            log_fn(f"wrote image {spec.ref}")
-        result[spec.ref] = dest
-    return result
+    return images.write_specs(image_specs(bins, refs), product_dir() / "images", fingerprint, log_fn)
 
 
 # --------------------------------------------------------------------------- deploy
@@ -258,15 +247,7 @@ def deploy(log_fn: Log = log) -> None:
 def wait_ready(timeout: float = 180) -> float:
     """Wait until flannel's DaemonSet runs a ready pod on every node and each wrote its subnet.env."""
     def ready() -> bool:
-        out = cluster.kubectl("-n", "kube-flannel", "get", "daemonset", "kube-flannel-ds", "-o", "json",
-                              check=False, timeout=30)
-        if not out:
-            return False
-        status = json.loads(out).get("status", {})
-        if status.get("numberReady") != len(net.NODES) or status.get("updatedNumberScheduled") != len(net.NODES):
-            return False
-        # /run is the node's own tmpfs: look from inside.
-        return all(nodes.node_run(n, ["test", "-s", "/run/flannel/subnet.env"], check=False, timeout=10).returncode == 0
-                   for n in net.NODES)
+        return (cluster.daemonset_ready("kube-flannel", "kube-flannel-ds", len(net.NODES))
+                and cluster.every_node_has("/run/flannel/subnet.env"))
 
     return wait_for("flannel ready on every node", ready, timeout, 2)

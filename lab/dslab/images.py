@@ -122,6 +122,7 @@ class Entry:
     data: bytes | None = None
     source: Path | None = None
     target: str = ""
+    uid: int = 0  # owner (and group) id
 
 
 @dataclass
@@ -141,10 +142,10 @@ class Layer:
         self._parents(path)
         self.entries[path] = Entry("dir", mode)
 
-    def add_bytes(self, path: str, data: bytes, mode: int = 0o644) -> None:
-        """Add a regular file with the given content."""
+    def add_bytes(self, path: str, data: bytes, mode: int = 0o644, uid: int = 0) -> None:
+        """Add a regular file with the given content (owned by ``uid``)."""
         self._parents(path)
-        self.entries[path] = Entry("file", mode, data=data)
+        self.entries[path] = Entry("file", mode, data=data, uid=uid)
 
     def add_file(self, path: str, source: Path, mode: int | None = None) -> None:
         """Add a regular file copied from the host (mode taken from the host unless given)."""
@@ -198,7 +199,7 @@ class Layer:
 def _tarinfo(name: str, entry: Entry, size: int = 0) -> tarfile.TarInfo:
     info = tarfile.TarInfo(name)
     info.mtime = 0
-    info.uid = info.gid = 0
+    info.uid = info.gid = entry.uid
     info.uname = info.gname = ""
     info.mode = entry.mode
     if entry.kind == "dir":
@@ -542,3 +543,22 @@ def write_images(version: str, bins: Path, out_dir: Path, log: Log) -> None:
                 continue
             log(f"image {spec.ref} -> {dest}")
             write_archive(spec, dest)
+
+
+def write_specs(specs: Iterable[ImageSpec], out_dir: Path, fingerprint: str, log: Log) -> dict[str, Path]:
+    """Write each spec's tarball into ``out_dir`` unless it was made from ``fingerprint``; return ref -> tarball.
+
+    Used by the real CNIs' images (``dslab.flannel``, ``dslab.calico``): each tarball has a
+    ``.inputs`` file beside it holding the fingerprint it was made from.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = {}
+    for spec in specs:
+        dest = out_dir / tarball_name(spec.ref)
+        mark = dest.with_suffix(".inputs")
+        if not dest.exists() or not mark.exists() or mark.read_text() != fingerprint:
+            write_archive(spec, dest)
+            mark.write_text(fingerprint)
+            log(f"wrote image {spec.ref}")
+        result[spec.ref] = dest
+    return result

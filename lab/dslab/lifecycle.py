@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-from dslab import cluster, flannel, handmade, net, nodes, podnet
+from dslab import calico, cluster, flannel, handmade, net, nodes, podnet
 from dslab.net import Node
 from dslab.util import (CommandError, Log, cache_root, default_version, ensure_binaries,
                         ensure_images, image_refs, log, run, run_dir, wait_for, write_file)
@@ -33,6 +33,9 @@ VOLATILE_SYSCTLS = (
     "fs/pipe-user-pages", "fs/mount-max",
 )
 TOOLS = ("systemd-nspawn", "debootstrap", "ip", "nsenter", "ssh", "ssh-keygen")
+
+#: Real CNIs the lab deploys from their published manifests (DUALSTACK_LAB_CNI).
+REAL_CNIS = {"flannel": flannel, "calico": calico}
 
 
 # --------------------------------------------------------------------------- sysctls
@@ -157,6 +160,9 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
         fbins = flannel.ensure_binaries(log_fn)
         cni_bins = {name: fbins / name for name in flannel.CNI_PLUGINS}
         cni_tarballs = flannel.ensure_images(log_fn)
+    elif pod_network == "calico":
+        # calico's install-cni init container copies its plugins into /opt/cni/bin itself.
+        cni_tarballs = calico.ensure_images(log_fn)
     mark("binaries+images")
     base = nodes.ensure_base_rootfs(log_fn)
     mark("base-rootfs")
@@ -218,16 +224,16 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
 
     wait_for("API server", cluster.api_ready, 120, 1)
     mark("kubeadm-init")
-    if pod_network == "flannel":
-        flannel.deploy(log_fn)
+    if pod_network in REAL_CNIS:
+        REAL_CNIS[pod_network].deploy(log_fn)
     else:
         podnet.distribute_credentials(podnet.ensure_credentials(log_fn))
     for n in net.workers():
         cluster.kubeadm_join(n, log_fn)
     mark("kubeadm-join")
     cluster.wait_all_ready()
-    if pod_network == "flannel":
-        flannel.wait_ready()
+    if pod_network in REAL_CNIS:
+        REAL_CNIS[pod_network].wait_ready()
     else:
         podnet.wait_routes()
     cluster.wait_coredns()

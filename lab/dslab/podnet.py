@@ -24,7 +24,7 @@ from dslab.util import Log, log, wait_for, write_file
 
 #: ``DUALSTACK_LAB_CNI``: ``bridge`` (this module's agent, the default) or ``flannel`` (the real
 #: one, :mod:`dslab.flannel`).
-POD_NETWORKS = ("bridge", "flannel")
+POD_NETWORKS = ("bridge", "flannel", "calico")
 
 AGENT_PATH = "usr/local/lib/dslab/podnet-agent.py"
 CONF_DIR = "etc/dslab/podnet"

@@ -111,14 +111,21 @@ def _configmap(name: str, data: dict) -> dict:
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": FIXTURE_NS}, "data": data}
 
 
+LAB_CNI = os.environ.get("DUALSTACK_LAB_CNI") or "bridge"
+OTHER_CNI = "flannel" if LAB_CNI == "calico" else "calico"
 CNI_BAD = [  # (objects, a CNI config written first in /etc/cni/net.d of dslab-w1, extra vars, words)
     ([_daemonset("cilium", "quay.io/cilium/cilium:v1.16.0", ("cilium-config",)),
       _configmap("cilium-config", {"ipam": "cluster-pool", "enable-ipv6": "false"})], None, {}, "Cilium"),
     # (beside flannel the message is "several CNI agents run at once", naming each)
     ([_daemonset("weave-net", "docker.io/weaveworks/weave-kube:2.8.1")], None, {}, "Weave Net"),
     ([], {"cniVersion": "1.0.0", "name": "corp", "plugins": [{"type": "corp-net"}]}, {}, "corp-net"),
-    ([], None, {"dualstack_cni": "calico"}, "dualstack_cni: 'calico'"),
+    ([], None, {"dualstack_cni": OTHER_CNI}, "dualstack_cni: '%s'" % OTHER_CNI),
 ]
+if LAB_CNI == "calico":
+    # A disabled IPv6 pool that overlaps the target's IPv6 pod range (fd00:10:244::/56) without holding it.
+    CNI_BAD.append(([{"apiVersion": "crd.projectcalico.org/v1", "kind": "IPPool", "metadata": {"name": "dualstack-fixture-v6"},
+                      "spec": {"cidr": "fd00:10::/32", "blockSize": 122, "disabled": True}}], None, {},
+                    "IPPool dualstack-fixture-v6 (fd00:10::/32, disabled) overlaps the target IPv6 pod range"))
 FIXTURE_CONF = "/etc/cni/net.d/00-dualstack-fixture.conflist"
 
 # Both deployment styles: kubeadm's manifests and flags file, a hand-installed cluster's units,
@@ -128,13 +135,16 @@ FILES = ["/etc/kubernetes/manifests/kube-apiserver.yaml", "/etc/kubernetes/manif
          "/etc/systemd/system/kube-apiserver.service", "/etc/systemd/system/kube-controller-manager.service",
          "/etc/kubernetes/controller-manager", "/etc/systemd/system/kubelet.service",
          "/etc/systemd/system/kube-proxy.service", "/var/lib/kube-proxy/config.yaml",
-         "/etc/cni/net.d/10-flannel.conflist", "/run/flannel/subnet.env"]
+         "/etc/cni/net.d/10-flannel.conflist", "/run/flannel/subnet.env", "/etc/cni/net.d/10-calico.conflist"]
 OBJECTS = [["-n", "kube-system", "get", "cm", "kube-proxy", "kubeadm-config", "--ignore-not-found", "-o", "json"],
            ["-n", "kube-flannel", "get", "cm", "kube-flannel-cfg", "--ignore-not-found", "-o", "json"],
+           ["-n", "kube-system", "get", "cm", "calico-config", "--ignore-not-found", "-o", "json"],
            ["get", "daemonsets", "-A", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.template}{\"\\n\"}{end}"],
            ["get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.podCIDRs} {.status.addresses}{\"\\n\"}{end}"],
            ["get", "services", "-A", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.ipFamilyPolicy} {.spec.clusterIPs}{\"\\n\"}{end}"],
            ["get", "servicecidrs", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.cidrs}{\"\\n\"}{end}"]]
+if LAB_CNI == "calico":
+    OBJECTS.append(["get", "ippools.crd.projectcalico.org", "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec}{\"\\n\"}{end}"])
 
 
 def fingerprint() -> dict:
@@ -193,6 +203,10 @@ def check_cni(inventory: str, objects: list, conf: dict | None, extra: dict, wor
     finally:
         if objects:
             dslab("kubectl", "delete", "namespace", FIXTURE_NS, "--wait=true", check=False)
+        for obj in objects:  # cluster-scoped fixtures are not in the namespace
+            if "namespace" not in obj["metadata"]:
+                dslab("kubectl", "delete", obj["kind"].lower() + "s." + obj["apiVersion"].split("/")[0],
+                      obj["metadata"]["name"], "--wait=true", check=False)
         if conf is not None:
             dslab("ssh", "w1", "rm -f %s" % FIXTURE_CONF, check=False)
     label = "CNI fixture: " + (", ".join(o["metadata"]["name"] for o in objects) or json.dumps(conf or extra))

@@ -32,7 +32,7 @@ TARGET = {
     "dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/56",
     "dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/112",
     "dualstack_node_cidrs": "192.168.77.0/24,fd00:77::/64",
-    "dualstack_egress_mode": "none" if os.environ.get("DUALSTACK_LAB_CNI") == "flannel" else "bridge",
+    "dualstack_egress_mode": "none" if os.environ.get("DUALSTACK_LAB_CNI") in ("flannel", "calico") else "bridge",
 }
 # (words of the task's header line, seconds after it starts)
 POINTS = [

@@ -62,7 +62,7 @@ def test_pod_network_selector(monkeypatch):
     monkeypatch.setenv("DUALSTACK_LAB_CNI", "flannel")
     assert podnet.selected() == "flannel"
     monkeypatch.setenv("DUALSTACK_LAB_CNI", "cilium")
-    with pytest.raises(SystemExit, match="expected one of bridge, flannel"):
+    with pytest.raises(SystemExit, match="expected one of bridge, flannel, calico"):
         podnet.selected()
 
 
