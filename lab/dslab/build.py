@@ -347,11 +347,12 @@ def go_build_args(commands: Iterable[tuple[str, str]], out_dir: Path, ldflags: s
 
 
 def run_go(args: list[str], cwd: Path, root: Path, log_file: Path | None = None,
-           progress: Callable[[float], None] | None = None) -> str:
+           progress: Callable[[float], None] | None = None, extra_env: Mapping[str, str] | None = None) -> str:
     """Run ``go args`` in ``cwd``; return stdout.  Output goes to ``log_file`` when given,
-    and then ``progress(elapsed seconds)`` is called every :data:`PROGRESS_EVERY` seconds."""
+    and then ``progress(elapsed seconds)`` is called every :data:`PROGRESS_EVERY` seconds.
+    ``extra_env`` overrides :func:`go_env` (a cgo build: ``CGO_ENABLED=1`` and its flags)."""
     cmd = [find_go(), *args]
-    env = go_env(root)
+    env = {**go_env(root), **(extra_env or {})}
     if log_file is None:
         proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
         if proc.returncode != 0:

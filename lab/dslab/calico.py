@@ -16,8 +16,15 @@ path that converts without re-registering nodes.
 What is built, and from where: the module proxy serves only an old Calico snapshot that does not
 build, so the unmodified v3.32.1 release source comes from ``../shared/vendor/`` (its go.mod
 replaces ``github.com/projectcalico/api`` with ``./api``); its dependencies come from the proxy.
-Built with ``CGO_ENABLED=0`` (Felix's libbpf binding is cgo and only used by the eBPF dataplane,
-which the lab does not use; the iptables dataplane needs no cgo):
+Everything but calico-node is built with ``CGO_ENABLED=0``. calico-node needs cgo: Felix's
+libbpf binding has a no-cgo stub that panics ("LIBBPF syscall stub"), and Felix calls it even in
+the iptables dataplane, at start, to clean up a leftover eBPF connect-time load balancer (measured
+here: every calico-node built without cgo crashed there). Upstream links libbpf v1.6.2 from a git
+clone; the lab links a static libbpf built from Debian's own source package of libbpf 1.5.0 (the
+trixie release, fetched from the Debian archive and checked against :data:`LIBBPF_SHA256`):
+bookworm's libbpf-dev 1.1.2 lacks the tcx attach API Felix's binding uses. libelf and zlib come
+from bookworm's packages (libelf-dev, zlib1g-dev), and libpcap (libpcap-dev) for the gopacket capture code
+Felix links.
 
 * ``calico-node`` and ``mountns`` (``quay.io/calico/node``), with upstream's own runit service
   tree and ``start_runit`` from ``node/filesystem``, Debian's runit (``runsvdir``/``runsv``,
@@ -35,11 +42,14 @@ Images are written by :mod:`dslab.images` under the exact references the manifes
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import re
 import shutil
 import subprocess
 import tarfile
+import urllib.request
 from pathlib import Path
 from typing import Mapping
 
@@ -63,6 +73,11 @@ CALICO_BINARIES = {
     "check-status": "./kube-controllers/cmd/check-status",
     "wrapper": "./kube-controllers/cmd/wrapper",
 }
+#: Built with cgo against libbpf (see the module docstring).
+CGO_BINARIES = ("calico-node",)
+LIBBPF_VERSION = "1.5.0"
+LIBBPF_SOURCE = f"https://deb.debian.org/debian/pool/main/libb/libbpf/libbpf_{LIBBPF_VERSION}.orig.tar.gz"
+LIBBPF_SHA256 = "53492aff6dd47e4da04ef5e672d753b9743848bdb38e9d90eafbe190b7983c44"
 CNI_PLUGINS_MODULE = "github.com/containernetworking/plugins"
 #: The standard plugins upstream's calico/cni image ships (cni-plugin/Makefile ``CN_FILES``).
 CNI_PLUGINS = {"host-local": "plugins/ipam/host-local", "portmap": "plugins/meta/portmap",
@@ -151,16 +166,41 @@ def _source_dir(root: Path) -> Path:
     return source
 
 
+def build_libbpf(root: Path, log_fn: Log) -> dict[str, str]:
+    """Build a static libbpf from Debian's source package (:data:`LIBBPF_SOURCE`); return the cgo flags for it."""
+    work = product_dir(root) / "work" / f"libbpf-{LIBBPF_VERSION}"
+    prefix = work / "out"
+    source = work / f"libbpf-{LIBBPF_VERSION}"
+    flags = {"CGO_ENABLED": "1",
+             "CGO_CFLAGS": f"-I{prefix}/usr/include/bpf -I{source}/src -I{source}/include/uapi",
+             "CGO_LDFLAGS": f"-L{prefix}/usr/lib64"}
+    if (prefix / "usr/lib64/libbpf.a").is_file():
+        return flags
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    log_fn(f"libbpf {LIBBPF_VERSION} from Debian's source package ...")
+    data = urllib.request.urlopen(LIBBPF_SOURCE, timeout=120).read()  # noqa: S310 - fixed https URL
+    if hashlib.sha256(data).hexdigest() != LIBBPF_SHA256:
+        raise RuntimeError(f"{LIBBPF_SOURCE}: sha256 {hashlib.sha256(data).hexdigest()}, expected {LIBBPF_SHA256}")
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(work, filter="data")
+    subprocess.run(["make", "-s", "-C", str(source / "src"), "BUILD_STATIC_ONLY=1", f"OBJDIR={work / 'obj'}",
+                    f"DESTDIR={prefix}", "install"], check=True, capture_output=True)
+    return flags
+
+
 def build_binaries(root: Path, out: Path, log_fn: Log) -> str:
     """Build :data:`CALICO_BINARIES` and :data:`CNI_PLUGINS` into ``out``; return the plugins' version."""
     source = _source_dir(root)
     out.mkdir(parents=True, exist_ok=True)
     log_file = product_dir(root) / "work" / "build.log"
     ldflags = build.simple_ldflags(BUILDINFO_VERSION_VAR, CALICO_VERSION)
+    cgo = build_libbpf(root, log_fn)
     for name, pkg in CALICO_BINARIES.items():
-        log_fn(f"go build {name} ({pkg}) ...")
+        log_fn(f"go build {name} ({pkg}{', cgo with libbpf ' + LIBBPF_VERSION if name in CGO_BINARIES else ''}) ...")
         build.run_go(["build", "-trimpath", "-buildvcs=false", "-ldflags", ldflags, "-o", str(out / name), pkg],
-                     source, root, log_file)
+                     source, root, log_file, extra_env=cgo if name in CGO_BINARIES else None)
     version = build.parse_requires((source / "go.mod").read_text())[CNI_PLUGINS_MODULE]
     work = product_dir(root) / "work" / "plugins"
     build.prepare_wrapper(work, build.wrapper_gomod("dslab.local/build/calicoplugins", "1.24",
@@ -261,9 +301,9 @@ def image_specs(bins: Path, debian_root: Path, source: Path, refs: Mapping[str, 
     runit = {path: debian_root / path.lstrip("/") for path in DEBIAN_DOWNLOADS["runit"]}
     node = images.ImageSpec(
         refs["node"],
-        [base, busybox_layer(), images.iptables_layer(), host_files_layer(HOST_NODE_FILES, runit),
-         node_filesystem_layer(source),
-         images.binary_layer({"/bin/calico-node": bins / "calico-node", "/bin/mountns": bins / "mountns"})],
+        [base, busybox_layer(), images.iptables_layer(),
+         host_files_layer(HOST_NODE_FILES, {**runit, "/bin/calico-node": bins / "calico-node"}),  # with libelf, zlib
+         node_filesystem_layer(source), images.binary_layer({"/bin/mountns": bins / "mountns"})],
         cmd=["start_runit"],
         env=[f"PATH={images.BASE_ENV_PATH}", "SVDIR=/etc/service/enabled"])
     cni_bin = images.binary_layer({f"/opt/cni/bin/{name}": bins / name
