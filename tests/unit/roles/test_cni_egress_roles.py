@@ -186,6 +186,15 @@ def test_cni_role_calico(tmp_path):
     digest = hashlib.sha1(lab.obj("ConfigMap", "calico-config")["data"]["cni_network_config"].encode()).hexdigest()
     assert node["spec"]["template"]["metadata"]["annotations"]["dualstack.kubernetes.io/cni-network-config-sha1"] == digest
     assert lab.run("cni") == {"cp1": 0, "w1": 0}
+    # The way back disables the IPv6 pool; converting again enables that pool instead of creating one.
+    lab.run("cni", {"cni_state": "absent"})
+    assert lab.obj("IPPool", "default-ipv6-ippool")["spec"]["disabled"] is True
+    before = len(lab.kube["log"])
+    lab.run("cni")
+    again = lab.kube["log"][before:]
+    assert ["replace", "IPPool", "", "default-ipv6-ippool"] in again
+    assert not any(entry[0] == "create" for entry in again), again
+    assert lab.obj("IPPool", "default-ipv6-ippool")["spec"]["disabled"] is False
 
 
 def test_cni_role_none_for_bridge(tmp_path):
