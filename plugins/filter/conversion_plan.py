@@ -18,7 +18,8 @@ description:
     unspecified), outside the pod and Service ranges; they are put primary family first.
   - >-
     Node masks are taken from O(node_mask_ipv4)/O(node_mask_ipv6) and checked, or computed with
-    P(dualstack.kubernetes.node_cidr_mask_size#filter) from the node count and O(max_pods).
+    P(dualstack.kubernetes.node_cidr_mask_size#filter) from the node count and O(max_pods); with O(current), the
+    families the cluster runs keep their running mask.
   - A flag whose value is V(null) in the result is to be removed (for example the legacy C(--node-cidr-mask-size)).
 options:
   _input:
@@ -56,19 +57,31 @@ options:
     type: raw
   current:
     description:
-      - What preflight read from the running cluster. With it the target is also checked against the cluster
-        (current ranges kept in place and order, control planes agree, IPv6 enabled on every node, given node
-        addresses present) and empty node addresses are detected (global, preferred addresses on the interface
-        that carries the node's current address).
       - >-
-        Keys, all optional - C(service_cidrs) and C(pod_cidrs) (control-plane host to the current flag value),
-        C(interfaces) (host to the output of C(ip -j addr show)), C(anchors) (host to its current node address),
+        What preflight read from the running cluster. With it the target is also checked against the cluster -
+        the release (1.21 or newer, kubelets included, and the one kube-apiserver reports), current ranges kept in
+        place and order (with no C(--cluster-cidr), Calico's enabled pool of the primary family is the current pod
+        range), control planes agree, the node masks the cluster runs kept, every Node in the inventory, Nodes that
+        cannot be re-registered refused when the CNI needs it, IPv6 enabled on every node, given node addresses
+        present and keeping the primary one.
+      - >-
+        Empty node addresses are detected: the Node's current InternalIP (else the kubelet's C(--node-ip)) is kept;
+        the new family's address is the one usable global address on its interface, else on that family's default
+        route's - never loopback, link-local, deprecated, tentative, temporary or finite-lifetime; ambiguity is refused.
+      - >-
+        Keys, all optional - C(server_version), C(service_cidrs) and C(pod_cidrs) (control-plane host to the current
+        flag value), C(controller_manager) (control-plane host to its flags), C(node_objects) (the Nodes), C(hosts)
+        (the k8s_cluster group), C(kubelet_flags) (host to its kubelet's flags), C(interfaces) (host to the output of
+        C(ip -j addr show)), C(routes) (host to the outputs of C(ip -j -4 route show default) and C(-6)),
         C(disable_ipv6) (host to the sysctl value), C(cni) (the inputs of the cni_detect filter: C(daemonsets),
-        C(configmaps), C(node_configs), C(declared), C(reregister); the plan then has C(cni), the detected CNI).
+        C(configmaps), C(node_configs), C(declared), C(reregister), C(ippools); the plan then has C(cni), the
+        detected CNI).
     type: dict
   node_count:
-    description: How many nodes the pod ranges must hold (plan for growth); defaults to the number of O(nodes).
-    type: int
+    description:
+      - How many nodes the new family's pod range must hold (plan for growth). Defaults to twice the larger of the
+        number of O(nodes) and of the cluster's Nodes; a family the cluster runs keeps its mask.
+    type: raw
 """
 
 EXAMPLES = r"""

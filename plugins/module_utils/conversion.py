@@ -1,25 +1,21 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: Contributors to the dualstack.kubernetes collection
-"""Rules that compare the running cluster with the dual-stack target, and node address detection.
+"""Rules that compare the running cluster's ranges with the dual-stack target.
 
-These need what preflight reads from the hosts (current flags, ``ip -j addr``); the
-target-only rules live in :mod:`plan` and :mod:`cidrs`.
+These need what preflight reads from the hosts (current flags, sysctls); the target-only rules
+live in :mod:`plan` and :mod:`cidrs`, node addresses in :mod:`node_addresses`.
 """
 
 from __future__ import annotations
 
-import ipaddress
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Callable, List, Mapping
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.cidrs import (
     dualstack_cidrs,
-    family_name,
     parse_cidr,
+    split_cidr_list,
 )
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
-
-#: Interfaces that carry pod, tunnel or proxy addresses, never a node's own address.
-VIRTUAL_PREFIXES = ("lo", "cni", "cali", "flannel", "veth", "vxlan", "tunl", "kube-ipvs", "docker", "cilium", "weave", "nodelocaldns")
 
 
 def check_keeps_current(current: Any, target: Any, what: str, flag: str) -> List[str]:
@@ -50,83 +46,47 @@ def check_keeps_current(current: Any, target: Any, what: str, flag: str) -> List
     return wanted
 
 
-def check_control_planes_agree(values: Mapping[str, Any], flag: str) -> Optional[str]:
-    """Every control-plane node must run the same value of ``flag`` (apiservers share one ServiceCIDR)."""
-    distinct = sorted({str(value) for value in values.values()})
+def check_control_planes_agree(values: Mapping[str, Any], flag: str, key: Callable[[Any], Any] = str) -> Any:
+    """Every control-plane node must run the same value of ``flag`` (apiservers share one ServiceCIDR).
+
+    ``key`` picks what must agree of each value (default: the value as text); returns the agreed value.
+    """
+    distinct = {repr(key(value)): value for value in values.values()}
     if len(distinct) > 1:
-        detail = ", ".join("%s: %s" % (host, values[host]) for host in sorted(values))
+        detail = ", ".join("%s: %s" % (host, key(values[host])) for host in sorted(values))
         raise DualStackError(
-            "control-plane nodes disagree on %s (%s): all kube-apiservers must use identical ranges; make them "
+            "control-plane nodes disagree on %s (%s): all of them must run identical values; make them "
             "agree before converting" % (flag, detail)
         )
-    return distinct[0] if distinct else None
+    return next(iter(distinct.values())) if distinct else None
 
 
-def usable_address(info: Mapping[str, Any]) -> bool:
-    """A global, preferred (not deprecated, tentative or failed DAD) address."""
-    if info.get("scope") != "global" or info.get("deprecated") or info.get("tentative") or info.get("dadfailed"):
-        return False
-    if info.get("preferred_life_time") == 0:
-        return False
-    ip = ipaddress.ip_address(info["local"])
-    return not (ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_unspecified)
+def current_pod_cidrs(flags: Mapping[str, Any], service: Any, ippools: Any) -> Any:
+    """The pod range the cluster runs: kube-controller-manager's ``--cluster-cidr``, else the CNI's IP pool.
 
-
-def node_interface(interfaces: List[Mapping[str, Any]], anchor: Optional[str]) -> Mapping[str, Any]:
-    """The interface holding the node's current address, else the first real one with a global address."""
-    for interface in interfaces:
-        if anchor and any(info.get("local") == anchor for info in interface.get("addr_info", [])):
-            return interface
-    for interface in interfaces:
-        if interface.get("ifname", "").startswith(VIRTUAL_PREFIXES):
-            continue
-        if any(usable_address(info) for info in interface.get("addr_info", [])):
-            return interface
-    raise DualStackError("no interface with a global address found (anchor %r)" % (anchor,))
-
-
-def detect_node_ips(host: str, interfaces: Any, anchor: Optional[str], families: List[str],
-                    excluded: Any = None) -> List[str]:
-    """Pick the node's address per family from ``ip -j addr`` output, primary family first.
-
-    Only global, preferred addresses on the interface that carries the node's current
-    address (``anchor``) qualify: never ``::1``, link-local, deprecated or tentative ones
-    (kubespray's silent ``::1`` fallback is how calico-node ends up with "host IP unknown").
+    Calico IPAM needs no ``--cluster-cidr`` (kubeadm without ``networking.podSubnet``); its enabled
+    pool of the cluster's primary family (the Service range's) is the pod range then (review
+    finding M8: such clusters used to fail with "'None' is not a CIDR").
     """
-    if not isinstance(interfaces, list):
-        raise DualStackError("node %s: expected the JSON list printed by 'ip -j addr show'" % host)
-    excluded_networks = [parse_cidr(c) for c in (excluded or [])]
-    interface = node_interface(interfaces, anchor)
-    chosen: Dict[str, str] = {}
-    for info in interface.get("addr_info", []):
-        if not usable_address(info):
-            continue
-        ip = ipaddress.ip_address(info["local"])
-        if any(ip.version == n.version and ip in n for n in excluded_networks):
-            continue
-        name = family_name(ip.version)
-        if anchor and name == family_name(ipaddress.ip_address(anchor).version):
-            chosen[name] = anchor
-        chosen.setdefault(name, str(ip))
-    missing = [name for name in families if name not in chosen]
-    if missing:
+    agreed = check_control_planes_agree(flags, "--cluster-cidr") if flags else None
+    if agreed not in (None, "", "None"):
+        return agreed
+    primary = parse_cidr(split_cidr_list(service)[0]).version
+    pools = [p for p in ippools or [] if not (p.get("spec") or {}).get("disabled")
+             and (p.get("spec") or {}).get("cidr") and parse_cidr(p["spec"]["cidr"]).version == primary]
+    if len(pools) == 1:
+        return pools[0]["spec"]["cidr"]
+    if pools:
         raise DualStackError(
-            "node %s has no usable global %s address on %s (only global, non-deprecated addresses count; never "
-            "::1 or link-local). Add one to %s, or set dualstack_node_ips for %s"
-            % (host, "/".join(missing), interface.get("ifname"), interface.get("ifname"), host)
+            "kube-controller-manager runs without --cluster-cidr and Calico has %d enabled IPv%d pools (%s): the current "
+            "pod range is ambiguous. Set --cluster-cidr (kubeadm: networking.podSubnet) to the range that holds them"
+            % (len(pools), primary, ", ".join("%s %s" % (p["metadata"]["name"], p["spec"]["cidr"]) for p in pools))
         )
-    return [chosen[name] for name in families]
-
-
-def check_addresses_present(host: str, wanted: List[str], interfaces: Any) -> None:
-    """Addresses given in the inventory must exist on the host."""
-    present = {info.get("local") for interface in interfaces for info in interface.get("addr_info", [])}
-    for address in wanted:
-        if str(ipaddress.ip_address(address)) not in present:
-            raise DualStackError(
-                "node %s: dualstack_node_ips lists %s but the host has no such address; add it to an interface "
-                "or fix the inventory" % (host, address)
-            )
+    raise DualStackError(
+        "kube-controller-manager runs without --cluster-cidr and no CNI IP pool of the primary family (IPv%d) was found, "
+        "so the cluster's current pod range is unknown. Set --cluster-cidr (kubeadm: networking.podSubnet) to the range "
+        "pods use today, or run Calico with its IPv%d IPPool" % (primary, primary)
+    )
 
 
 def check_ipv6_enabled(host: str, disable_ipv6: Any) -> None:

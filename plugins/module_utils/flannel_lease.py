@@ -60,3 +60,22 @@ def lease_mismatches(subnet_env: Any, pod_cidrs: Any) -> List[str]:
         if nodes.get(version) != lease:
             problems.append("%s=%s but the Node's podCIDR is %s" % (key, env[key], nodes.get(version, "none")))
     return problems
+
+
+#: The Node annotations flanneld writes for its IPv6 lease (kube subnet manager, default prefix).
+IPV6_LEASE_ANNOTATIONS = ("public-ipv6", "backend-v6-data")
+
+
+def nodes_without_ipv6_lease(nodes: Any, prefix: Any = "flannel.alpha.coreos.com/") -> List[str]:
+    """The Nodes (``kubectl get nodes -o json``) whose flanneld does not announce an IPv6 lease yet.
+
+    A flanneld started with ``EnableIPv6`` writes ``<prefix>public-ipv6`` and ``<prefix>backend-v6-data``
+    on its Node. Its peers build their IPv6 routes, VXLAN neighbours and FDB entries from them.
+    """
+    items = nodes.get("items", []) if isinstance(nodes, dict) else list(nodes or [])
+    missing = []
+    for node in items:
+        annotations = (node.get("metadata") or {}).get("annotations") or {}
+        if not all(annotations.get(str(prefix) + key) for key in IPV6_LEASE_ANNOTATIONS):
+            missing.append(str((node.get("metadata") or {}).get("name")))
+    return sorted(missing)

@@ -12,26 +12,45 @@ import ipaddress
 from typing import Any, Dict, List, Mapping, Optional
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.cidrs import (
-    check_node_mask,
     dualstack_cidrs,
     families_of,
     family_name,
-    node_cidr_mask_size,
     parse_cidr,
     positive_int,
     split_cidr_list,
 )
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.cluster_nodes import (
+    check_inventory_covers,
+    check_kubelet_versions,
+    check_reregistrable,
+)
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.conversion import (
-    check_addresses_present,
     check_control_planes_agree,
     check_ipv6_enabled,
     check_keeps_current,
+    current_pod_cidrs,
+)
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.node_addresses import (
+    check_keeps_primary,
+    check_present,
+    current_addresses,
     detect_node_ips,
+)
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.node_masks import (
+    check_nodes_use,
+    node_masks,
+    planned_node_count,
+    running_node_masks,
 )
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni_detect import detect_cni
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.feature_gates import feature_gates
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import parse_version, require_dual_stack_version
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import (
+    check_declared_version,
+    parse_version,
+    require_convertible_version,
+    require_dual_stack_version,
+)
 
 
 def check_same_primary_family(pod: List[str], service: List[str]) -> None:
@@ -122,19 +141,6 @@ def check_node_ips_outside(cluster_networks: List[Any], kubelet: Mapping[str, Li
                     )
 
 
-def check_mask_capacity(network: Any, mask: int, nodes: int, max_pods: int) -> None:
-    """An explicit node mask must leave room for every node and for maxPods pods on each."""
-    blocks = 2 ** (mask - network.prefixlen)
-    addresses = 2 ** (network.max_prefixlen - mask) - 2
-    if blocks < nodes or addresses < max_pods:
-        raise DualStackError(
-            "node mask /%d for %s gives %d node block(s) of %d pod address(es), but %d node(s) at %d pods per "
-            "node are planned (kube-controller-manager: 'CIDR allocation failed; there are no remaining CIDRs "
-            "left to allocate'). Leave the mask empty to have it computed, or pick one between the two needs"
-            % (mask, network, blocks, addresses, nodes, max_pods)
-        )
-
-
 def format_flags(flags: Mapping[str, Any]) -> str:
     """Render a flag map the way it will appear on a command line; removals as ``-name``."""
     parts = []
@@ -166,20 +172,6 @@ def plan_summary(plan: Mapping[str, Any]) -> List[str]:
                            if plan["reregister_nodes"] else "kept - the CNI's IPAM does not use node podCIDRs")
         )
     return lines
-
-
-def node_masks(pod: List[str], nodes: int, max_pods: int, given: Mapping[str, Any]) -> Dict[str, int]:
-    """Per-family node masks: the given ones, checked, or computed for the node count and maxPods."""
-    masks = {}
-    for cidr in pod:
-        network = parse_cidr(cidr)
-        key = "ipv%d" % network.version
-        if given.get(key) not in (None, ""):
-            masks[key] = check_node_mask(network, given[key])
-            check_mask_capacity(network, masks[key], nodes, max_pods)
-        else:
-            masks[key] = node_cidr_mask_size(cidr, nodes=nodes, max_pods=max_pods)
-    return masks
 
 
 def conversion_plan(
@@ -215,13 +207,17 @@ def conversion_plan(
         raise DualStackError("no nodes in the inventory: put hosts in kube_control_plane and kube_node")
     families = families_of(pod)
     extra: Dict[str, Any] = {}
+    running: Optional[Dict[str, int]] = None
+    cluster_nodes = 0
     if current is not None:
-        nodes, extra = apply_current(current, pod, service, families, nodes)
+        require_convertible_version(version, kube_version)
+        nodes, extra, running = apply_current(current, pod, service, families, nodes, kube_version)
+        cluster_nodes = len(current.get("node_objects") or [])
     kubelet = {host: node_ips(host, addresses, families) for host, addresses in sorted(nodes.items())}
     check_node_ips_outside([parse_cidr(cidr) for cidr in pod + service], kubelet)
-    count = positive_int(node_count, "node_count") if node_count not in (None, "") else len(nodes)
+    count = planned_node_count(node_count, len(nodes), cluster_nodes)
     masks = node_masks(pod, count, positive_int(max_pods, "max_pods"),
-                       {"ipv4": node_mask_ipv4, "ipv6": node_mask_ipv6})
+                       {"ipv4": node_mask_ipv4, "ipv6": node_mask_ipv6}, running)
     gates = feature_gates(current_feature_gates, kube_version) or None
     # One atomic edit: per-family masks in, the legacy flag out (core.go rejects the mix).
     controller_manager = {
@@ -249,38 +245,60 @@ def conversion_plan(
 
 
 def apply_current(current: Mapping[str, Any], pod: List[str], service: List[str], families: List[str],
-                  nodes: Mapping[str, Any]) -> Any:
+                  nodes: Mapping[str, Any], kube_version: Any) -> Any:
     """Check the target against the running cluster and fill in detected node addresses.
 
     ``current`` keys (each optional, per host where it says so):
+    ``server_version`` (what kube-apiserver reports; ``kube_version`` must name the same release),
     ``service_cidrs`` / ``pod_cidrs`` (control-plane host -> kube-apiserver
     ``--service-cluster-ip-range`` / kube-controller-manager ``--cluster-cidr``),
-    ``interfaces`` (host -> ``ip -j addr show`` list), ``anchors`` (host -> the address the
-    node uses today), ``disable_ipv6`` (host -> sysctl value), ``cni`` (the inputs of
-    :func:`cni_detect.detect_cni`: daemonsets, configmaps, node_configs, declared, reregister, ippools;
-    the plan then carries ``cni``, the detected CNI, and ``reregister_nodes``).
+    ``controller_manager`` (control-plane host -> all kube-controller-manager flags: the node masks it runs),
+    ``node_objects`` (the Node objects: current InternalIPs, podCIDR sizes, kubelet versions, the Node set),
+    ``hosts`` (the inventory's k8s_cluster hosts in the play), ``kubelet_flags`` (host -> its kubelet's flags),
+    ``interfaces`` (host -> ``ip -j addr show`` list), ``routes`` (host -> family -> ``ip -j route show default``),
+    ``disable_ipv6`` (host -> sysctl value), ``cni`` (the inputs of :func:`cni_detect.detect_cni`: daemonsets,
+    configmaps, node_configs, declared, reregister, ippools; the plan then carries ``cni``, the detected CNI,
+    and ``reregister_nodes``). Returns the nodes' addresses, the plan's extra keys and the running node masks.
     """
-    for key, flag, target in (("service_cidrs", "--service-cluster-ip-range", service), ("pod_cidrs", "--cluster-cidr", pod)):
-        if current.get(key):
-            agreed = check_control_planes_agree(current[key], flag)
-            check_keeps_current(agreed, target, "Service ranges" if key == "service_cidrs" else "pod ranges", flag)
-    for host, value in sorted((current.get("disable_ipv6") or {}).items()):
-        check_ipv6_enabled(host, value)
-    interfaces = current.get("interfaces") or {}
-    anchors = current.get("anchors") or {}
-    resolved = {}
-    for host, addresses in nodes.items():
-        if addresses in (None, "", []) and host in interfaces:
-            resolved[host] = detect_node_ips(host, interfaces[host], anchors.get(host), families, pod + service)
-        else:
-            resolved[host] = addresses
-            if host in interfaces and addresses not in (None, "", []):
-                check_addresses_present(host, node_ips(host, addresses, families), interfaces[host])
+    check_declared_version(kube_version, current.get("server_version"))
+    node_objects = list(current.get("node_objects") or [])
+    check_kubelet_versions(node_objects)
+    if current.get("hosts"):
+        check_inventory_covers(node_objects, current["hosts"])
     extra: Dict[str, Any] = {}
     if current.get("cni") is not None:
         cni = current_cni(current["cni"], pod)
         extra = {"cni": cni, "reregister_nodes": cni["reregister_nodes"]}
-    return resolved, extra
+        if cni["reregister_nodes"]:
+            check_reregistrable(node_objects, current.get("kubelet_flags") or {})
+    running = None
+    if current.get("service_cidrs"):
+        agreed_service = check_control_planes_agree(current["service_cidrs"], "--service-cluster-ip-range")
+        check_keeps_current(agreed_service, service, "Service ranges", "--service-cluster-ip-range")
+        now_pod = current_pod_cidrs(current.get("pod_cidrs") or {}, agreed_service, (current.get("cni") or {}).get("ippools"))
+        check_keeps_current(now_pod, pod, "pod ranges", "--cluster-cidr")
+        flags = check_control_planes_agree(current.get("controller_manager") or {}, "the node mask flags",
+                                           key=lambda f: {k: v for k, v in (f or {}).items() if k.startswith("node-cidr-mask-size")})
+        running = running_node_masks(flags or {}, split_cidr_list(now_pod))
+        check_nodes_use(running, node_objects)
+    for host, value in sorted((current.get("disable_ipv6") or {}).items()):
+        check_ipv6_enabled(host, value)
+    interfaces = current.get("interfaces") or {}
+    routes = current.get("routes") or {}
+    kubelet_flags = current.get("kubelet_flags") or {}
+    resolved = {}
+    for host, addresses in nodes.items():
+        now = current_addresses(host, node_objects, (kubelet_flags.get(host) or {}).get("node-ip"))
+        if addresses in (None, "", []):
+            resolved[host] = detect_node_ips(host, interfaces[host], now, families, routes.get(host), pod + service) \
+                if host in interfaces else addresses
+            continue
+        resolved[host] = addresses
+        given = node_ips(host, addresses, families)
+        check_keeps_primary(host, given, now, families)
+        if host in interfaces:
+            check_present(host, given, interfaces[host])
+    return resolved, extra, running
 
 
 def current_cni(inputs: Mapping[str, Any], pod_cidrs: Optional[List[str]]) -> Dict[str, Any]:

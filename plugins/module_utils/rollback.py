@@ -35,7 +35,7 @@ def current_ranges(values: Mapping[str, Any], flag: str) -> List[str]:
             "manifests (rollback reads them; it takes no target)" % flag
         )
     agreed = check_control_planes_agree(values, flag)
-    ranges = split_cidr_list(agreed)
+    ranges = split_cidr_list(agreed) if agreed not in (None, "") else []
     if not ranges:
         raise DualStackError("the current %s is empty on the control plane: nothing to roll back from" % flag)
     return ranges

@@ -56,3 +56,39 @@ def require_dual_stack_version(version: Version, original: Any) -> None:
             "implemented in 1.16 (KEP-563). Upgrade the cluster to 1.16 or newer (1.23+ for GA) first"
             % (original,)
         )
+
+
+#: The oldest release the roles convert: IPv6DualStack beta and on by default, so no gate has to be
+#: written into kubeadm's kubelet ``config.yaml``; below it the kubelet takes no dual ``--node-ip``
+#: (1.20, k8s PR #95239), Services have no ``ipFamilyPolicy`` (1.20, PR #91824) and kube-proxy needs
+#: IPVS for dual-stack (1.16-1.19). Those paths are not implemented, so these versions are refused.
+MIN_CONVERTIBLE = (1, 21)
+
+
+def require_convertible_version(version: Version, original: Any, what: str = "the cluster") -> None:
+    """Refuse releases the roles cannot convert (see :data:`MIN_CONVERTIBLE`), with the reason."""
+    if not at_least(version, MIN_CONVERTIBLE):
+        raise DualStackError(
+            "%s runs Kubernetes %s; the collection converts 1.21 and newer: before 1.21 the IPv6DualStack gate is off "
+            "by default and kubeadm keeps the kubelet's gates in config.yaml, which the roles do not edit; the kubelet "
+            "takes a dual --node-ip only from 1.20, Services have ipFamilyPolicy only from 1.20, and kube-proxy needs "
+            "IPVS mode for dual-stack before 1.20. Upgrade to 1.21 or newer first" % (what, original)
+        )
+
+
+def check_declared_version(declared: Any, detected: Any) -> None:
+    """``dualstack_kube_version`` must name the release the cluster reports (major.minor), when both are known."""
+    if declared in (None, "") or detected in (None, ""):
+        return
+    if parse_version(declared) != parse_version(detected):
+        raise DualStackError(
+            "dualstack_kube_version is %s but the cluster's kube-apiserver reports %s: the flags and rules of the plan "
+            "depend on the release. Leave dualstack_kube_version empty (the version is read from the cluster) or set "
+            "it to %s" % (declared, detected, "%d.%d" % parse_version(detected))
+        )
+
+
+def kubelet_versions(node_objects: Any) -> dict:
+    """Node name to the kubelet version it reports (``status.nodeInfo.kubeletVersion``)."""
+    return {(n.get("metadata") or {}).get("name"): ((n.get("status") or {}).get("nodeInfo") or {}).get("kubeletVersion")
+            for n in node_objects or [] if ((n.get("status") or {}).get("nodeInfo") or {}).get("kubeletVersion")}

@@ -63,20 +63,23 @@ BAD = [
     ({"dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/125"}, "too small, the minimum is 10"),
     ({"dualstack_kube_version": "1.15"}, "no IPv4/IPv6 dual-stack support"),
     ({"dualstack_kube_version": "banana"}, "'banana' is not a Kubernetes version"),
+    ({"dualstack_kube_version": "1.20"}, "Kubernetes 1.20; the collection converts 1.21 and newer"),
+    ({"dualstack_kube_version": "1.33"}, "dualstack_kube_version is 1.33 but the cluster's kube-apiserver reports v1.34"),
     # mask arithmetic
     ({"dualstack_node_mask_ipv6": 80}, "difference is greater than 16"),
-    ({"dualstack_node_mask_ipv4": 8}, "mask size of cluster CIDR must be less than or equal"),
+    ({"dualstack_node_mask_ipv4": 8}, "node_mask_ipv4=8 but the cluster runs /24 for ipv4"),
+    ({"dualstack_node_mask_ipv4": 26}, "node_mask_ipv4=26 but the cluster runs /24 for ipv4"),
     ({"dualstack_node_mask_ipv6": 40}, "mask size of cluster CIDR must be less than or equal"),
     ({"dualstack_node_mask_ipv6": 130}, "longer than an IPv6 address"),
     ({"dualstack_node_mask_ipv6": "abc"}, "node mask size must be a positive integer, got 'abc'"),
-    ({"dualstack_node_mask_ipv4": 31}, "pod address(es)"),
+    ({"dualstack_node_mask_ipv6": 125}, "pod address(es)"),
     # capacity
-    ({"dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/120"}, "cannot hold 3 node(s)"),
+    ({"dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/120"}, "cannot hold 6 node(s)"),
     ({"dualstack_node_mask_ipv6": 57}, "gives 2 node block(s)"),
     ({"dualstack_node_count": 100000}, "cannot hold 100000 node(s)"),
-    ({"dualstack_max_pods": 300, "dualstack_node_mask_ipv4": 24}, "at 300 pods per node"),
+    ({"dualstack_max_pods": 300, "dualstack_node_mask_ipv6": 120}, "at 300 pods per node"),
     ({"dualstack_max_pods": 0}, "max_pods must be a positive integer, got 0"),
-    ({"dualstack_node_count": "abc"}, "unable to convert to int"),
+    ({"dualstack_node_count": "abc"}, "node_count must be a positive integer, got 'abc'"),
     # feature gates
     ({"dualstack_feature_gates": "IPv6DualStack=maybe"}, "invalid value of IPv6DualStack=maybe"),
     ({"dualstack_feature_gates": "Bogus"}, "missing bool value for Bogus"),
@@ -92,6 +95,7 @@ HOST_BAD = [  # per-host variables, given through a host_vars-like extra invento
     ({"dslab-w1": {"dualstack_node_ips": ["192.168.77.21"]}}, "node dslab-w1 has no IPv6 address"),
     ({"dslab-w1": {"dualstack_node_ips": ["192.168.77.21", "192.168.77.22"]}}, "two IPv4 addresses"),
     ({"dslab-w1": {"dualstack_node_ips": ["192.168.77.21", "banana"]}}, "'banana' is not an IP address for --node-ip"),
+    ({"dslab-w1": {"dualstack_node_ips": ["192.168.77.29", "fd00:77::21"]}}, "never changes a node's IPv4 address"),
 ]
 # CNIs the collection cannot convert, as manifest-only fixtures (their DaemonSets select no node,
 # so no pod starts) or a node's CNI configuration: refused in preflight, nothing drained, nothing changed.
@@ -213,6 +217,23 @@ def check_cni(inventory: str, objects: list, conf: dict | None, extra: dict, wor
     return passed, label, words, got
 
 
+def without_host(inventory: str, host: str) -> str:
+    """The lab inventory less one kube_node host: a Node of the cluster outside the inventory."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    data = yaml.safe_load(Path(inventory).read_text())
+    del data["all"]["children"]["k8s_cluster"]["children"]["kube_node"]["hosts"][host]
+    path = Path(inventory).with_suffix(".less.yml")
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
+
+
+def check_outside_inventory(inventory: str) -> tuple:
+    """dslab-w2 left out of the inventory: its Node would stay single-stack, so preflight refuses."""
+    words = "not in the inventory's k8s_cluster group: dslab-w2"
+    passed, _, _, got = check_one(without_host(inventory, "dslab-w2"), {}, words, {})
+    return passed, "inventory without dslab-w2 (its Node is in the cluster)", words, got
+
+
 def main() -> int:
     # --every K: only every K-th bad target (the hand-installed lab runs a sample; the kubeadm lab all);
     # --only-cni: only the CNI fixtures (the flannel lab); --no-cni: none of them.
@@ -237,6 +258,9 @@ def main() -> int:
         cases = []
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = list(pool.map(lambda case: check_one(inv.name, *case), cases))
+    if "--only-cni" not in sys.argv:
+        results.append(check_outside_inventory(inv.name))
+        cases.append("outside inventory")
     # CNI fixtures one at a time: each changes what runs for the others.
     if "--no-cni" not in sys.argv:
         results += [check_cni(inv.name, *case) for case in CNI_BAD]
@@ -257,6 +281,7 @@ def main() -> int:
     print("%d bad targets in %.1f s" % (len(cases), time.monotonic() - started))
     print("%d passed, %d failed" % (len(cases) + 3 - failures, failures))
     os.unlink(inv.name)
+    Path(inv.name).with_suffix(".less.yml").unlink(missing_ok=True)
     return 1 if failures else 0
 
 

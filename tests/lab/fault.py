@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
-"""An apiserver that does not come back is rolled back; the cluster stays healthy single-stack.
+"""A component that does not come back is restored; the cluster stays healthy.
 
-Needs a running single-stack lab. Runs playbooks/site.yml with the test-only
-``control_plane_fault_inject=true`` (kube-apiserver gets a third Service range, which it refuses
-at start) and checks: the run fails naming kube-apiserver, the flag and the apiserver's own
-error; the manifest is byte-identical to the one before (mode 0600 kept); /readyz answers; the
-Nodes, Services and ConfigMaps are as before (single-stack); nothing after the control plane ran.
+Needs a running single-stack lab. ``fault.py`` (kube-apiserver): runs playbooks/site.yml with the
+test-only ``control_plane_fault_inject=true`` (kube-apiserver gets a third Service range, which it
+refuses at start) and checks: the run fails naming kube-apiserver, the flag and the apiserver's
+own error; the manifest is byte-identical to the one before (mode 0600 kept); /readyz answers;
+the Nodes, Services and ConfigMaps are as before (single-stack); nothing after the control plane ran.
+
+``fault.py kubelet``: the same with the test-only ``kubelet_fault_inject=true`` (the first
+kubelet gets a third --node-ip, which it refuses at start): the run fails naming the node, the
+flag and the kubelet's own error line; that node's kubelet flags file is byte-identical to the one
+before (mode kept); the Node is Ready again with its old InternalIP; the other kubelets and the
+Nodes were not touched (the control plane was converted before: a re-run of site.yml goes on).
 Run from the checkout with the venv's ansible on PATH and ANSIBLE_COLLECTIONS_PATH set.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import time
@@ -24,7 +31,63 @@ APISERVER = {"kubeadm": ("/etc/kubernetes/manifests/kube-apiserver.yaml", "600")
              "units": ("/etc/systemd/system/kube-apiserver.service", "644")}
 
 
+def report(checks: list, output: str, timing: str, marker: str, label: str) -> int:
+    """Print each check, the timing and the quoted log line after ``marker``; 1 when a check failed."""
+    for name, passed in checks:
+        print("%-4s %s" % ("ok" if passed else "FAIL", name))
+    print(timing)
+    quoted = output.partition(marker)[2].split("\n")[0].strip()
+    print("%s: %s" % (label, quoted[-600:] or "(none)"))
+    if not all(passed for _, passed in checks):
+        print(output[-4000:])
+        return 1
+    return 0
+
+
+KUBELET_FLAGS = {"kubeadm": "/var/lib/kubelet/kubeadm-flags.env", "units": "/etc/systemd/system/kubelet.service"}
+
+
+def node_view(name: str) -> tuple:
+    """A Node's InternalIPs and Ready condition."""
+    node = json.loads(dslab("kubectl", "get", "node", name, "-o", "json"))
+    ips = [a["address"] for a in node["status"]["addresses"] if a["type"] == "InternalIP"]
+    ready = [c["status"] for c in node["status"]["conditions"] if c["type"] == "Ready"]
+    return ips, ready
+
+
+def kubelet_fault() -> int:
+    """The kubelet of the first node refuses its new flags: restored, Ready again, the run fails saying why."""
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as inv:
+        inv.write(dslab("inventory"))
+    style = "kubeadm" if dslab("ssh", "cp1", "test -f %s && echo yes || true" % KUBELET_FLAGS["kubeadm"]).strip() else "units"
+    path = KUBELET_FLAGS[style]
+    read = "sha256sum %s; stat -c '%%a %%U' %s" % (path, path)
+    before = {node: dslab("ssh", node, read) for node in ("cp1", "w1", "w2")}
+    ips_before = {node: node_view("dslab-" + node)[0] for node in ("cp1", "w1", "w2")}
+    started = time.monotonic()
+    result = run_playbook(inv.name, {"kubelet_fault_inject": True, "kubelet_timeout": 60}, {}, "site.yml")
+    seconds = time.monotonic() - started
+    output = result.stdout + result.stderr
+    after = {node: dslab("ssh", node, read) for node in ("cp1", "w1", "w2")}
+    ips_after, ready = node_view("dslab-cp1")
+    checks = [
+        ("site.yml fails", result.returncode != 0),
+        ("the failure names the node and --node-ip", "The kubelet on dslab-cp1" in output and "--node-ip=" in output),
+        ("the kubelet's own error line is quoted", "must contain either a single IP or a dual-stack pair of IPs" in output),
+        ("%s restored byte for byte, mode and owner kept" % path, before["cp1"] == after["cp1"]),
+        ("the Node is Ready again with its old InternalIP", ready == ["True"] and ips_after == ips_before["cp1"]),
+        ("the restore is reported", "Ready again with its old flags" in output),
+        ("the other kubelets untouched", before["w1"] == after["w1"] and before["w2"] == after["w2"]),
+        ("nothing after the kubelets ran", "dualstack.kubernetes.nodes :" not in output),
+    ]
+    Path(inv.name).unlink()
+    return report(checks, output, "kubelet fault run (control plane converted, kubelet 60 s timeout, restore) took %.1f s"
+                  % seconds, "The kubelet's journal:", "the quoted journal")
+
+
 def main() -> int:
+    if sys.argv[1:] == ["kubelet"]:
+        return kubelet_fault()
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as inv:
         inv.write(dslab("inventory"))
     before = fingerprint()
@@ -48,16 +111,9 @@ def main() -> int:
         ("Nodes, Services, ServiceCIDRs and ConfigMaps unchanged (single-stack)", before == after),
         ("nothing after the control plane ran", "dualstack.kubernetes.kubelet :" not in output),
     ]
-    for name, passed in checks:
-        print("%-4s %s" % ("ok" if passed else "FAIL", name))
-    print("fault run (apply, %s s timeout, roll back) took %.1f s" % (60, seconds))
-    quoted = output.partition("Its log ends with:")[2].split("\n")[0].strip()
-    print("the quoted log: %s" % (quoted[-600:] or "(none)"))
     Path(inv.name).unlink()
-    if not all(passed for _, passed in checks):
-        print(output[-4000:])
-        return 1
-    return 0
+    return report(checks, output, "fault run (apply, %s s timeout, roll back) took %.1f s" % (60, seconds),
+                  "Its log ends with:", "the quoted log")
 
 
 if __name__ == "__main__":

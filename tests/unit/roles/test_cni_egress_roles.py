@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,10 @@ class Lab:
             fake = (sys.executable, FIXTURES / "fake_ip6tables.py", tmp_path / host / "ip6tables.json")
             wrapper.write_text('#!/bin/sh\nexec "%s" "%s" "%s" "$@"\n' % fake)
             wrapper.chmod(0o755)
+            restore = tmp_path / host / "ip6tables-restore"
+            restore.write_text('#!/bin/sh\nexec "%s" "%s" "%s" --restore "$@"\n' % fake)
+            restore.chmod(0o755)
+            (tmp_path / host / "systemd" / "multi-user.target.wants").mkdir(parents=True)
 
     def plan(self, extra):
         """What preflight would plan for the objects held now: the CNI detected from them, and the pod ranges."""
@@ -79,7 +84,9 @@ class Lab:
         if role == "cni" and "preflight_plan" not in extra:
             extra["preflight_plan"] = self.plan(extra)
         host_vars = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-                     "egress_ip6tables": str(self.tmp / "{{ inventory_hostname }}" / "ip6tables")}
+                     "egress_ip6tables": str(self.tmp / "{{ inventory_hostname }}" / "ip6tables"),
+                     "egress_rules_file": str(self.tmp / "{{ inventory_hostname }}" / "dualstack" / "ip6tables-egress.rules"),
+                     "egress_unit_dir": str(self.tmp / "{{ inventory_hostname }}" / "systemd")}
         variables = dict(host_vars, dualstack_pod_cidrs=PODS, dualstack_service_cidrs=SERVICES,
                          cni_kubectl=self.kubectl, egress_kubectl=self.kubectl)
         variables.update(extra)
@@ -108,6 +115,9 @@ class Lab:
     def obj(self, kind, name):
         return [o for o in self.kube["objects"] if o["kind"] == kind and o["metadata"]["name"] == name][0]
 
+    def restored_at_boot(self, host):
+        return (self.tmp / host / "dualstack" / "ip6tables-egress.rules").read_text()
+
     def chains(self, host):
         return json.loads((self.tmp / host / "ip6tables.json").read_text()).get("chains", {})
 
@@ -118,11 +128,15 @@ def collection_link():
 
 
 def nodes(*v6):
-    """Nodes cp1 and w1; those named in v6 already re-registered with an IPv6 podCIDR."""
+    """Nodes cp1 and w1; those named in v6 already re-registered with an IPv6 podCIDR, and announcing the IPv6 lease
+    a flanneld with IPv6 on writes (no flanneld runs here)."""
     result = []
     for index, name in enumerate(("cp1", "w1")):
         cidrs = ["10.244.%d.0/24" % index] + (["fd00:10:244:%d::/64" % index] if name in v6 else [])
-        result.append({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "resourceVersion": "9"},
+        lease = {"flannel.alpha.coreos.com/public-ipv6": "fd00:77::%d" % (index + 1),
+                 "flannel.alpha.coreos.com/backend-v6-data": '{"VNI":1,"VtepMAC":"02:00:00:00:00:0%d"}' % index}
+        result.append({"apiVersion": "v1", "kind": "Node",
+                       "metadata": {"name": name, "resourceVersion": "9", "annotations": lease if name in v6 else {}},
                        "spec": {"podCIDR": cidrs[0], "podCIDRs": cidrs}})
     return result
 
@@ -151,6 +165,11 @@ def test_cni_role_flannel_waits_for_every_node(tmp_path):
     with pytest.raises(AssertionError, match="Nodes w1 have no IPv6 podCIDR in fd00:10:244::/56"):
         lab.run("cni")
     assert lab.kube["log"] == []
+    # Without the node check (its flanneld announces an IPv6 lease all the same, as when given one by hand).
+    state = lab.kube
+    w1 = [o for o in state["objects"] if o["kind"] == "Node" and o["metadata"]["name"] == "w1"][0]
+    w1["metadata"]["annotations"] = nodes("w1")[1]["metadata"]["annotations"]
+    lab.state.write_text(json.dumps(state))
     assert lab.run("cni", {"cni_flannel_check_nodes": False})["cp1"] == 3
 
 
@@ -227,12 +246,29 @@ def test_egress_role_ip_masq_agent_existing_config(tmp_path):
         "fd00:10:244::/56", "fd00:77::/64"]
 
 
+BOOT_RULES = (
+    "*nat\n:DUALSTACK-MASQ6 - [0:0]\n-A DUALSTACK-MASQ6 -d fd00:10:96::/112 -j RETURN\n"
+    "-A DUALSTACK-MASQ6 -s fd00:10:244::/56 ! -d fd00:10:244::/56 -j MASQUERADE\n"
+    '-A POSTROUTING -s fd00:10:244::/56 -m comment --comment "dualstack.kubernetes: masquerade IPv6 pod egress" -j DUALSTACK-MASQ6\n'
+    "COMMIT\n")
+
+
 def test_egress_role_bridge(tmp_path):
     lab = Lab(tmp_path, [])
-    assert lab.run("egress", {"egress_mode": "bridge"}, check=True) == {"cp1": 0, "w1": 0}
-    assert lab.chains("cp1") == {}
-    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 3, "w1": 3}
+    # Check mode shows the files it would write (4 changes per node) and writes nothing.
+    assert lab.run("egress", {"egress_mode": "bridge"}, check=True) == {"cp1": 4, "w1": 4}
+    assert lab.chains("cp1") == {} and not (tmp_path / "cp1" / "dualstack").exists()
+    assert list((tmp_path / "cp1" / "systemd").rglob("*.service")) == []
+    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 5, "w1": 5}
     for host in ("cp1", "w1"):
+        assert lab.restored_at_boot(host) == BOOT_RULES
+        unit = (tmp_path / host / "systemd" / "dualstack-egress6.service").read_text()
+        assert "ExecStart=%s-restore -w --noflush %s" % (tmp_path / host / "ip6tables", tmp_path / host / "dualstack" /
+                                                         "ip6tables-egress.rules") in unit
+        assert ('ExecStartPre=-%s -w -t nat -D POSTROUTING -s fd00:10:244::/56 -m comment --comment '
+                '"dualstack.kubernetes: masquerade IPv6 pod egress" -j DUALSTACK-MASQ6' % (tmp_path / host / "ip6tables")) in unit
+        assert (tmp_path / host / "systemd" / "multi-user.target.wants" / "dualstack-egress6.service").resolve() == \
+            tmp_path / host / "systemd" / "dualstack-egress6.service"
         chains = lab.chains(host)
         assert chains["DUALSTACK-MASQ6"] == [["-d", "fd00:10:96::/112", "-j", "RETURN"],
                                              ["-s", "fd00:10:244::/56", "!", "-d", "fd00:10:244::/56", "-j", "MASQUERADE"]]
@@ -244,7 +280,7 @@ def test_egress_role_bridge(tmp_path):
     wanted = copy.deepcopy(state["chains"]["DUALSTACK-MASQ6"])
     state["chains"]["DUALSTACK-MASQ6"].insert(0, ["-d", "fd00:99::/112", "-j", "RETURN"])
     (tmp_path / "w1" / "ip6tables.json").write_text(json.dumps(state))
-    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 0, "w1": 2}
+    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 0, "w1": 1}
     assert lab.chains("w1")["DUALSTACK-MASQ6"] == wanted
     assert len(lab.chains("w1")["POSTROUTING"]) == 1
 
@@ -282,15 +318,17 @@ def netns_per_host(tmp_path):
 def test_egress_role_bridge_real_ip6tables(tmp_path, netns_per_host):
     lab = Lab(tmp_path, [])
     for host, name in netns_per_host.items():
-        (tmp_path / host / "ip6tables").write_text('#!/bin/sh\nexec ip netns exec %s /usr/sbin/ip6tables "$@"\n' % name)
+        for tool in ("ip6tables", "ip6tables-restore"):
+            (tmp_path / host / tool).write_text('#!/bin/sh\nexec ip netns exec %s /usr/sbin/%s "$@"\n' % (name, tool))
 
     def rules(host, chain):
         out = subprocess.run(["ip", "netns", "exec", netns_per_host[host], "ip6tables", "-w", "-t", "nat", "-S", chain],
                              capture_output=True, text=True, check=True).stdout
         return [line for line in out.splitlines() if line.startswith("-A ")]
 
-    assert lab.run("egress", {"egress_mode": "bridge"}, check=True) == {"cp1": 0, "w1": 0}
-    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 3, "w1": 3}
+    assert lab.run("egress", {"egress_mode": "bridge"}, check=True) == {"cp1": 4, "w1": 4}
+    assert rules("cp1", "POSTROUTING") == []
+    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 5, "w1": 5}
     for host in netns_per_host:
         assert rules(host, "DUALSTACK-MASQ6") == [
             "-A DUALSTACK-MASQ6 -d fd00:10:96::/112 -j RETURN",
@@ -305,16 +343,27 @@ def test_egress_role_bridge_real_ip6tables(tmp_path, netns_per_host):
         "cp1": 2, "w1": 2}
     assert rules("w1", "DUALSTACK-MASQ6")[0] == "-A DUALSTACK-MASQ6 -d fd00:10:97::/112 -j RETURN"
     assert len(rules("w1", "DUALSTACK-MASQ6")) == 2 and len(rules("w1", "POSTROUTING")) == 1
+    # A reboot: empty tables, then what the unit runs (ExecStartPre may fail, ExecStart restores the file).
+    unit = (tmp_path / "w1" / "systemd" / "dualstack-egress6.service").read_text()
+    pre = shlex.split(re.search(r"^ExecStartPre=-(.*)$", unit, re.M).group(1))
+    start = shlex.split(re.search(r"^ExecStart=(.*)$", unit, re.M).group(1))
+    for table in ("-F", "-X"):
+        subprocess.run(["ip", "netns", "exec", netns_per_host["w1"], "ip6tables", "-w", "-t", "nat", table], check=True)
+    assert rules("w1", "POSTROUTING") == []
+    for run in ("boot", "restart"):  # at boot, then a restart of the unit: never a second jump
+        subprocess.run(pre, capture_output=True, check=False)
+        subprocess.run(start, check=True)
+        assert len(rules("w1", "DUALSTACK-MASQ6")) == 2 and len(rules("w1", "POSTROUTING")) == 1, run
 
 
 def test_egress_role_bridge_refills_a_chain_in_the_wrong_order(tmp_path):
     lab = Lab(tmp_path, [])
-    assert lab.run("egress", {"egress_mode": "bridge"})["cp1"] == 3
+    assert lab.run("egress", {"egress_mode": "bridge"})["cp1"] == 5
     state = json.loads((tmp_path / "cp1" / "ip6tables.json").read_text())
     wanted = copy.deepcopy(state["chains"]["DUALSTACK-MASQ6"])
     state["chains"]["DUALSTACK-MASQ6"].reverse()
     (tmp_path / "cp1" / "ip6tables.json").write_text(json.dumps(state))
-    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 2, "w1": 0}
+    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 1, "w1": 0}
     assert lab.chains("cp1")["DUALSTACK-MASQ6"] == wanted
 
 
@@ -343,6 +392,16 @@ def test_cni_role_flannel_way_back(tmp_path):
         "flannel's pods restart with IPv6 off"
     # Nodes still hold IPv6 podCIDRs at this point of a rollback: no node check on the way back.
     assert lab.run("cni", ABSENT_CNI) == {"cp1": 0, "w1": 0}
+    # Converted again: both restarts again, each changing the pod template, though the peers digest left from the
+    # first conversion is the new one (found on the lab: a conversion after a way back skipped the second restart,
+    # or patched it to what it was, and IPv6 routes to peers restarted later were missing).
+    before = len(lab.kube["log"])
+    assert lab.run("cni")["cp1"] == 3
+    assert lab.kube["log"][before:] == [["replace", "ConfigMap", "kube-flannel", "kube-flannel-cfg"],
+                                        ["patch", "DaemonSet", "kube-flannel", "kube-flannel-ds"],
+                                        ["patch", "DaemonSet", "kube-flannel", "kube-flannel-ds"]]
+    assert "dualstack.kubernetes.io/peers-sha1" in lab.obj("DaemonSet", "kube-flannel-ds")["spec"]["template"]["metadata"][
+        "annotations"]
 
 
 def test_cni_role_calico_way_back(tmp_path):
@@ -402,13 +461,17 @@ def test_egress_role_way_back_real_ip6tables(tmp_path, netns_per_host):
     for name in netns_per_host.values():
         subprocess.run(["ip", "netns", "exec", name, "ip6tables", "-w", "-t", "nat"] + other, check=True)
     before = {host: save(host) for host in netns_per_host}
-    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 3, "w1": 3}
+    assert lab.run("egress", {"egress_mode": "bridge"}) == {"cp1": 5, "w1": 5}
     for name in netns_per_host.values():
         subprocess.run(["ip", "netns", "exec", name, "ip6tables", "-w", "-t", "nat"] + other, check=True)
-    assert lab.run("egress", ABSENT_EGRESS, check=True) == {"cp1": 0, "w1": 0}
+    assert lab.run("egress", ABSENT_EGRESS, check=True) == {"cp1": 1, "w1": 1}, "check mode shows the files it would remove"
     assert all(any("DUALSTACK-MASQ6" in line for line in save(host)) for host in netns_per_host), "check mode removes nothing"
-    assert lab.run("egress", ABSENT_EGRESS) == {"cp1": 1, "w1": 1}
+    assert (tmp_path / "w1" / "systemd" / "dualstack-egress6.service").exists()
+    assert lab.run("egress", ABSENT_EGRESS) == {"cp1": 2, "w1": 2}
     for host in netns_per_host:
+        assert not (tmp_path / host / "systemd" / "dualstack-egress6.service").exists()
+        assert not (tmp_path / host / "systemd" / "multi-user.target.wants" / "dualstack-egress6.service").is_symlink()
+        assert not (tmp_path / host / "dualstack" / "ip6tables-egress.rules").exists()
         after = save(host)
         assert not any("DUALSTACK-MASQ6" in line for line in after)
         assert after == before[host] + ['-A POSTROUTING -s fd00:99::/64 -m comment --comment "not ours" -j MASQUERADE']

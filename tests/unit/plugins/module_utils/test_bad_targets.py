@@ -7,6 +7,7 @@ an IPv4 and a ULA IPv6 on eth0, bridge + host-local CNI), as preflight reads it.
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -22,12 +23,27 @@ def eth0(v4, *v6, extra=()):
             {"ifname": "eth0", "addr_info": infos}]
 
 
+def node(name, *addresses_and_cidrs, kubelet="v1.34.12", annotations=None):
+    """A Node object as `kubectl get nodes -o json` lists it: InternalIPs and podCIDRs in the given order."""
+    ips = [a for a in addresses_and_cidrs if "/" not in a]
+    cidrs = [a for a in addresses_and_cidrs if "/" in a]
+    return {"metadata": {"name": name, "annotations": dict(annotations or {})},
+            "spec": {"podCIDR": cidrs[0], "podCIDRs": cidrs} if cidrs else {},
+            "status": {"addresses": [{"type": "InternalIP", "address": a} for a in ips] + [{"type": "Hostname", "address": name}],
+                       "nodeInfo": {"kubeletVersion": kubelet}}}
+
+
 CURRENT = {
     "service_cidrs": {"cp1": "10.96.0.0/16"},
     "pod_cidrs": {"cp1": "10.244.0.0/16"},
     "interfaces": {"cp1": eth0("192.168.77.11", "fd00:77::11"), "w1": eth0("192.168.77.21", "fd00:77::21"),
                    "w2": eth0("192.168.77.22", "fd00:77::22")},
-    "anchors": {"cp1": "192.168.77.11", "w1": "192.168.77.21", "w2": "192.168.77.22"},
+    "kubelet_flags": {"cp1": {"node-ip": "192.168.77.11"}, "w1": {"node-ip": "192.168.77.21"}, "w2": {"node-ip": "192.168.77.22"}},
+    "server_version": "v1.34.12",
+    "controller_manager": {"cp1": {"cluster-cidr": "10.244.0.0/16", "allocate-node-cidrs": "true"}},
+    "hosts": ["cp1", "w1", "w2"],
+    "node_objects": [node("cp1", "192.168.77.11", "10.244.0.0/24"), node("w1", "192.168.77.21", "10.244.1.0/24"),
+                     node("w2", "192.168.77.22", "10.244.2.0/24")],
     "disable_ipv6": {"cp1": "0", "w1": "0", "w2": "0"},
     "cni": {"daemonsets": [{"namespace": "kube-system", "name": "kube-proxy", "images": ["registry.k8s.io/kube-proxy:v1.34.12"],
                             "configmaps": ["kube-proxy"], "selector": {"k8s-app": "kube-proxy"}}],
@@ -62,7 +78,7 @@ def test_the_good_target_passes_and_detects_addresses():
 
 
 def _no_v6(host):
-    return {"interfaces": dict(CURRENT["interfaces"], **{host: eth0(CURRENT["anchors"][host])})}
+    return {"interfaces": dict(CURRENT["interfaces"], **{host: eth0(CURRENT["kubelet_flags"][host]["node-ip"])})}
 
 
 _KUBE_PROXY = CURRENT["cni"]["daemonsets"][0]
@@ -116,15 +132,22 @@ BAD = [
     ({"service_cidrs": "10.96.0.0/16,fd00:10:96::/128"}, {}, "too small, the minimum is 10"),
     ({"kube_version": "1.15"}, {}, "no IPv4/IPv6 dual-stack support"),
     ({"kube_version": "latest"}, {}, "not a Kubernetes version"),
+    ({"kube_version": "1.20"}, {}, "Kubernetes 1.20; the collection converts 1.21 and newer"),
+    ({"kube_version": "1.33"}, {}, "dualstack_kube_version is 1.33 but the cluster's kube-apiserver reports v1.34.12"),
+    ({}, {"node_objects": [node("cp1", "192.168.77.11", "10.244.0.0/24"), node("w1", "192.168.77.21", "10.244.1.0/24"),
+                           node("w2", "192.168.77.22", "10.244.2.0/24", kubelet="v1.20.15")]},
+     "the kubelet of Node w2 runs Kubernetes v1.20.15"),
     # mask arithmetic and capacity
     ({"node_mask_ipv6": 80}, {}, "difference is greater than 16"),
     ({"node_mask_ipv6": 48}, {}, "mask size of cluster CIDR must be less than or equal to --node-cidr-mask-size"),
-    ({"node_mask_ipv4": 15}, {}, "must be less than or equal to --node-cidr-mask-size"),
-    ({"node_mask_ipv4": 33}, {}, "longer than an IPv4 address"),
+    ({"node_mask_ipv4": 15}, {}, "node_mask_ipv4=15 but the cluster runs /24 for ipv4"),
+    ({"node_mask_ipv4": 26}, {}, "node_mask_ipv4=26 but the cluster runs /24"),
+    ({}, {"controller_manager": {"cp1": {"node-cidr-mask-size": "26"}}}, "Nodes hold other sizes (cp1 10.244.0.0/24"),
+    ({}, {"controller_manager": {"cp1": {"node-cidr-mask-size": "24"}, "cp2": {"node-cidr-mask-size": "25"}}},
+     "control-plane nodes disagree on the node mask flags"),
     ({"node_mask_ipv6": 126}, {}, "difference is greater than 16"),
-    ({"node_mask_ipv4": 16}, {}, "gives 1 node block(s)"),
-    ({"node_mask_ipv4": 26}, {}, "gives 1024 node block(s) of 62 pod address(es)"),
-    ({"pod_cidrs": "10.244.0.0/16,fd00:10:244::/120"}, {}, "cannot hold 3 node(s) at 110 pods per node"),
+    ({"node_mask_ipv6": 57}, {}, "node mask /57 for fd00:10:244::/56 gives 2 node block(s)"),
+    ({"pod_cidrs": "10.244.0.0/16,fd00:10:244::/120"}, {}, "cannot hold 6 node(s) at 110 pods per node"),
     ({"pod_cidrs": "10.244.0.0/16,fd00:10:244::/56", "node_count": 300, "node_mask_ipv6": 64}, {}, "node block(s)"),
     ({"max_pods": 0}, {}, "max_pods must be a positive integer"),
     # overlaps
@@ -143,7 +166,34 @@ BAD = [
         {"local": "fd00:77::21", "scope": "global", "deprecated": True}]))}, "node w1 has no usable global IPv6"),
     ({}, {"interfaces": dict(CURRENT["interfaces"], w1=eth0("192.168.77.21", extra=[
         {"local": "fe80::21", "scope": "link"}]))}, "node w1 has no usable global IPv6"),
+    ({}, {"interfaces": dict(CURRENT["interfaces"], w1=eth0("192.168.77.21", extra=[
+        {"local": "fd00:77::1:21", "scope": "global", "temporary": True, "valid_life_time": 600}]))},
+     "fd00:77::1:21 on eth0: temporary (RFC 4941 privacy address)"),
+    ({}, {"interfaces": dict(CURRENT["interfaces"], w1=eth0("192.168.77.21", extra=[
+        {"local": "fd00:77::21", "scope": "global", "dynamic": True, "valid_life_time": 86400}]))},
+     "fd00:77::21 on eth0: finite lifetime (valid_lft 86400s)"),
+    ({}, {"interfaces": dict(CURRENT["interfaces"], w1=eth0("192.168.77.21", "fd00:77::21", "fd00:77::1:21"))},
+     "node w1: 2 usable global IPv6 addresses on eth0 (fd00:77::1:21, fd00:77::21)"),
+    ({"nodes": {"cp1": "192.168.77.99,fd00:77::11", "w1": "", "w2": ""}},
+     {"interfaces": dict(CURRENT["interfaces"], cp1=eth0("192.168.77.11", "fd00:77::11", extra=[
+         {"local": "192.168.77.99", "scope": "global"}]))}, "never changes a node's IPv4 address"),
+    ({}, {"kubelet_flags": {"cp1": {}, "w1": {"node-ip": "192.168.77.21"}, "w2": {"node-ip": "192.168.77.22"}},
+          "node_objects": [node("w1", "192.168.77.21", "10.244.1.0/24"), node("w2", "192.168.77.22", "10.244.2.0/24")]},
+     "node cp1: no Node named cp1 in the API and no --node-ip"),
+    ({}, {"node_objects": [node("cp1", "192.168.77.11", "10.244.0.0/24"), node("w1", "192.168.77.31", "10.244.1.0/24"),
+                           node("w2", "192.168.77.22", "10.244.2.0/24")]},
+     "node w1: its IPv4 InternalIP 192.168.77.31 is on none of the host's interfaces"),
     ({}, {"disable_ipv6": {"cp1": "0", "w1": "1", "w2": "0"}}, "node w1 has IPv6 disabled"),
+    # the Nodes the conversion can take
+    ({}, {"node_objects": CURRENT["node_objects"] + [node("w3", "192.168.77.23", "10.244.3.0/24")]},
+     "1 Node(s) of the cluster are not in the inventory's k8s_cluster group: w3"),
+    ({}, {"kubelet_flags": dict(CURRENT["kubelet_flags"], w2={"node-ip": "192.168.77.22", "register-node": "false"})},
+     "w2: its kubelet runs --register-node=false"),
+    ({}, {"node_objects": CURRENT["node_objects"][:2] + [node("w2", "192.168.77.22", "10.244.2.0/24",
+                                                              annotations={"cluster.x-k8s.io/machine": "md-0-abc"})]},
+     "w2: a Cluster API Machine (md-0-abc)"),
+    # no --cluster-cidr (Calico IPAM without podSubnet)
+    ({}, {"pod_cidrs": {"cp1": None}}, "runs without --cluster-cidr and no CNI IP pool of the primary family (IPv4)"),
     ({"nodes": {}}, {}, "no nodes in the inventory"),
     # CNIs the collection cannot convert (refused before any change, never drained on a guess)
     ({}, {"cni": _cni(daemonsets=[_CILIUM], configmaps=[_cm("kube-system", "cilium-config", {"ipam": "cluster-pool"})],
@@ -171,3 +221,42 @@ def test_there_are_at_least_forty_bad_targets():
 
 def test_stale_gate_is_stripped_not_rejected_on_new_versions():
     assert target(current_feature_gates="IPv6DualStack=true")["kube-apiserver"]["feature-gates"] is None
+
+
+def test_a_26_cluster_keeps_26_and_gets_an_ipv6_mask_for_twice_its_nodes():
+    nodes = [node(h, ip, cidr) for h, ip, cidr in (("cp1", "192.168.77.11", "10.244.0.0/26"), ("w1", "192.168.77.21", "10.244.0.64/26"),
+                                                   ("w2", "192.168.77.22", "10.244.0.128/26"))]
+    plan = target({"controller_manager": {"cp1": {"node-cidr-mask-size": "26"}}, "node_objects": nodes}, max_pods=50)
+    assert plan["node_masks"] == {"ipv4": 26, "ipv6": 64}
+    assert plan["kube-controller-manager"]["node-cidr-mask-size-ipv4"] == 26
+    assert plan["kube-controller-manager"]["node-cidr-mask-size"] is None
+
+
+def test_a_node_without_node_ip_is_anchored_on_its_internal_ip():
+    """w2's kubelet has no --node-ip; a storage NIC comes first and its node interface holds a temporary IPv6."""
+    w2 = [{"ifname": "lo", "addr_info": [{"local": "127.0.0.1", "scope": "host"}]},
+          {"ifname": "ens3", "addr_info": [{"local": "10.9.0.22", "scope": "global"}, {"local": "fd09::22", "scope": "global"}]},
+          {"ifname": "ens4", "addr_info": [{"local": "192.168.77.22", "scope": "global"},
+                                           {"local": "fd00:77::1:a:b:c", "scope": "global", "temporary": True, "valid_life_time": 3600},
+                                           {"local": "fd00:77::22", "scope": "global", "mngtmpaddr": True}]}]
+    plan = target({"kubelet_flags": dict(CURRENT["kubelet_flags"], w2={}), "interfaces": dict(CURRENT["interfaces"], w2=w2)})
+    assert plan["kubelet"]["w2"]["node-ip"] == "192.168.77.22,fd00:77::22"
+
+
+def test_calico_without_cluster_cidr_takes_the_pod_range_from_its_pool():
+    calico = {"daemonsets": [_KUBE_PROXY, {"namespace": "kube-system", "name": "calico-node", "configmaps": ["calico-config"],
+                                           "images": ["quay.io/calico/node:v3.32.1", "quay.io/calico/cni:v3.32.1"],
+                                           "selector": {"k8s-app": "calico-node"}}],
+              "configmaps": [_cm("kube-system", "calico-config", {"calico_backend": "vxlan", "cni_network_config": json.dumps(
+                  {"plugins": [{"type": "calico", "ipam": {"type": "calico-ipam"}}]})})],
+              "node_configs": {h: [{"plugins": [{"type": "calico", "ipam": {"type": "calico-ipam"}}]}] for h in ("cp1", "w1", "w2")},
+              "ippools": [{"apiVersion": "crd.projectcalico.org/v1", "kind": "IPPool", "metadata": {"name": "default-ipv4-ippool"},
+                           "spec": {"cidr": "10.244.0.0/16"}}]}
+    plan = target({"pod_cidrs": {"cp1": None}, "controller_manager": {"cp1": {}}, "cni": calico,
+                   "node_objects": [node(h, ip) for h, ip in (("cp1", "192.168.77.11"), ("w1", "192.168.77.21"), ("w2", "192.168.77.22"))]})
+    assert plan["cni"]["name"] == "calico" and plan["reregister_nodes"] is False
+    assert plan["kube-controller-manager"]["cluster-cidr"] == "10.244.0.0/16,fd00:10:244::/56"
+
+
+def test_the_declared_release_may_be_given_as_the_cluster_runs_it():
+    assert target(kube_version="1.34")["kube_version"] == "1.34"

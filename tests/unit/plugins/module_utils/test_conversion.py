@@ -1,4 +1,4 @@
-"""Checks of a target against the running cluster, and node address detection (module_utils/conversion.py)."""
+"""Checks of a target's ranges against the running cluster (module_utils/conversion.py)."""
 
 from __future__ import annotations
 
@@ -6,67 +6,6 @@ import pytest
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils import conversion
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
-
-
-def iface(name, *addrs):
-    infos = []
-    for addr in addrs:
-        local, dummy, rest = addr.partition(" ")
-        info = {"family": "inet6" if ":" in local else "inet", "local": local, "prefixlen": 64,
-                "scope": "link" if local.startswith("fe80") else ("host" if local in ("::1", "127.0.0.1") else "global"),
-                "preferred_life_time": 4294967295}
-        for word in rest.split():
-            info[word] = True
-        infos.append(info)
-    return {"ifname": name, "addr_info": infos}
-
-
-LAB_NODE = [
-    iface("lo", "127.0.0.1", "::1"),
-    iface("eth0", "192.168.77.21", "fd00:77::99 deprecated", "fd00:77::21", "fe80::1"),
-    iface("cni0", "10.244.1.1", "fd00:10:244:1::1"),
-]
-
-
-def test_detect_on_the_interface_of_the_current_address():
-    assert conversion.detect_node_ips("w1", LAB_NODE, "192.168.77.21", ["IPv4", "IPv6"]) == ["192.168.77.21", "fd00:77::21"]
-
-
-def test_detect_without_anchor_skips_virtual_interfaces_and_pod_ranges():
-    nodes = [iface("cni0", "10.244.1.1", "fd00:10:244:1::1"), iface("ens3", "192.0.2.5", "2001:db8::5")]
-    assert conversion.detect_node_ips("w1", nodes, None, ["IPv4", "IPv6"], ["10.244.0.0/16"]) == ["192.0.2.5", "2001:db8::5"]
-
-
-def test_detect_keeps_the_current_primary_address():
-    nodes = [iface("eth0", "192.168.77.30", "192.168.77.21", "fd00:77::21")]
-    assert conversion.detect_node_ips("w1", nodes, "192.168.77.21", ["IPv4", "IPv6"]) == ["192.168.77.21", "fd00:77::21"]
-
-
-@pytest.mark.parametrize(
-    "addrs",
-    [
-        ("192.168.77.21", "fe80::1"),
-        ("192.168.77.21", "fd00:77::21 deprecated"),
-        ("192.168.77.21", "fd00:77::21 tentative"),
-        ("192.168.77.21", "fd00:77::21 dadfailed"),
-        ("192.168.77.21",),
-    ],
-)
-def test_detect_never_falls_back_to_unusable_ipv6(addrs):
-    nodes = [iface("lo", "127.0.0.1", "::1"), iface("eth0", *addrs)]
-    with pytest.raises(DualStackError, match="has no usable global IPv6 address on eth0"):
-        conversion.detect_node_ips("w1", nodes, "192.168.77.21", ["IPv4", "IPv6"])
-
-
-def test_detect_rejects_non_json():
-    with pytest.raises(DualStackError, match="ip -j addr show"):
-        conversion.detect_node_ips("w1", "eth0: ...", None, ["IPv4"])
-
-
-def test_addresses_must_be_present():
-    conversion.check_addresses_present("w1", ["192.168.77.21", "fd00:77:0::21"], LAB_NODE)
-    with pytest.raises(DualStackError, match="lists fd00:77::22 but the host has no such address"):
-        conversion.check_addresses_present("w1", ["192.168.77.21", "fd00:77::22"], LAB_NODE)
 
 
 @pytest.mark.parametrize(
@@ -115,3 +54,35 @@ def test_ipv6_must_be_enabled():
     conversion.check_ipv6_enabled("w1", "0\n")
     with pytest.raises(DualStackError, match="net.ipv6.conf.all.disable_ipv6=1"):
         conversion.check_ipv6_enabled("w1", "1\n")
+
+
+def _pool(name, cidr, disabled=False):
+    return {"metadata": {"name": name}, "spec": {"cidr": cidr, "disabled": disabled}}
+
+
+def test_current_pod_range_is_the_flag_when_set():
+    assert conversion.current_pod_cidrs({"cp1": "10.244.0.0/16"}, "10.96.0.0/16", [_pool("p", "192.168.0.0/16")]) == "10.244.0.0/16"
+
+
+def test_current_pod_range_without_cluster_cidr_is_calicos_enabled_pool_of_the_primary_family():
+    pools = [_pool("default-ipv4-ippool", "192.168.0.0/16"), _pool("old", "172.16.0.0/16", disabled=True),
+             _pool("v6", "fd00:10:244::/56")]
+    assert conversion.current_pod_cidrs({"cp1": None}, "10.96.0.0/16", pools) == "192.168.0.0/16"
+    assert conversion.current_pod_cidrs({}, "fd00:10:96::/112", pools) == "fd00:10:244::/56"
+
+
+def test_current_pod_range_without_cluster_cidr_names_what_is_missing():
+    with pytest.raises(DualStackError, match=r"without --cluster-cidr and no CNI IP pool of the primary family \(IPv4\)"):
+        conversion.current_pod_cidrs({"cp1": None}, "10.96.0.0/16", [])
+    with pytest.raises(DualStackError, match=r"2 enabled IPv4 pools \(a 10.1.0.0/16, b 10.2.0.0/16\)"):
+        conversion.current_pod_cidrs({"cp1": ""}, "10.96.0.0/16", [_pool("a", "10.1.0.0/16"), _pool("b", "10.2.0.0/16")])
+
+
+def test_control_planes_agree_on_a_picked_part():
+    flags = {"cp1": {"node-cidr-mask-size": "24", "v": "2"}, "cp2": {"node-cidr-mask-size": "24", "v": "3"}}
+
+    def masks(f):
+        return {k: v for k, v in f.items() if k.startswith("node-cidr")}
+
+    assert conversion.check_control_planes_agree(flags, "masks", key=masks)["node-cidr-mask-size"] == "24"
+    assert conversion.check_control_planes_agree({}, "masks") is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
+from ansible_collections.dualstack.kubernetes.plugins.module_utils import versions
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import at_least, parse_version
 
 
@@ -27,3 +28,19 @@ def test_at_least_compares_numerically():
     assert at_least((1, 10), (1, 9))
     assert not at_least((1, 9), (1, 16))
     assert at_least((2, 0), (1, 34))
+
+
+def test_convertible_versions():
+    versions.require_convertible_version((1, 21), "1.21")
+    with pytest.raises(DualStackError, match="runs Kubernetes v1.20.15; the collection converts 1.21 and newer"):
+        versions.require_convertible_version((1, 20), "v1.20.15")
+
+
+@pytest.mark.parametrize("declared, detected", [("", "v1.34.1"), ("1.34", "v1.34.12"), ("v1.33.0", "v1.33.7+k3s1"), ("1.34", None)])
+def test_declared_version_matches(declared, detected):
+    versions.check_declared_version(declared, detected)
+
+
+def test_declared_version_mismatch():
+    with pytest.raises(DualStackError, match="dualstack_kube_version is 1.33 but the cluster's kube-apiserver reports v1.34.2.* set it to 1.34"):
+        versions.check_declared_version("1.33", "v1.34.2")

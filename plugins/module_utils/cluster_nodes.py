@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: Contributors to the dualstack.kubernetes collection
+"""Which of the cluster's Nodes the conversion can take: all in the inventory, none it cannot re-register safely.
+
+The kubelet play converts only the inventory's hosts; a Node outside it (autoscaled, joined by
+hand) would keep a single ``--node-ip`` and, when nodes are re-registered, a single podCIDR: the
+cluster would be half converted and verify would fail after every other change (review finding M4).
+Re-registration deletes the Node object: a kubelet started with ``--register-node=false`` never
+creates it again, and a Cluster API MachineHealthCheck sees NodeNotFound and may remediate
+(replace) the machine (review finding M3).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Sequence
+
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import kubelet_versions, parse_version, require_convertible_version
+
+#: The annotation Cluster API puts on the Nodes of its Machines.
+CAPI_MACHINE_ANNOTATION = "cluster.x-k8s.io/machine"
+
+
+def node_names(node_objects: Sequence[Mapping[str, Any]]) -> List[str]:
+    """The names of the Node objects, sorted."""
+    return sorted(str((n.get("metadata") or {}).get("name")) for n in node_objects if (n.get("metadata") or {}).get("name"))
+
+
+def check_inventory_covers(node_objects: Sequence[Mapping[str, Any]], hosts: Sequence[str]) -> None:
+    """Every Node must be a host of ``k8s_cluster`` (the inventory name is the Node name)."""
+    outside = [name for name in node_names(node_objects) if name not in set(hosts)]
+    if outside:
+        raise DualStackError(
+            "%d Node(s) of the cluster are not in the inventory's k8s_cluster group: %s. The conversion would leave them "
+            "single-stack (their kubelets keep one --node-ip, their podCIDRs one family) and verify would fail after "
+            "every other change. Add them to kube_node (inventory name = Node name), or drain and delete them first"
+            % (len(outside), ", ".join(outside))
+        )
+
+
+def check_reregistrable(node_objects: Sequence[Mapping[str, Any]], kubelet_flags: Mapping[str, Mapping[str, Any]]) -> None:
+    """Nodes that are deleted and registered again must come back by themselves and must not be remediated meanwhile."""
+    problems = []
+    for host, flags in sorted(kubelet_flags.items()):
+        if str((flags or {}).get("register-node", "true")).lower() == "false":
+            problems.append("%s: its kubelet runs --register-node=false, so a deleted Node never registers again" % host)
+    for node in node_objects:
+        meta = node.get("metadata") or {}
+        machine = (meta.get("annotations") or {}).get(CAPI_MACHINE_ANNOTATION)
+        if machine:
+            problems.append("%s: a Cluster API Machine (%s); a MachineHealthCheck sees NodeNotFound while it is re-registered "
+                            "and may replace the machine" % (meta.get("name"), machine))
+    if problems:
+        raise DualStackError(
+            "the CNI's IPAM takes node podCIDRs, so every Node is deleted and registered again, which these cannot take: "
+            "%s. Convert them with their own tooling (Cluster API: change the templates and roll the machines; "
+            "--register-node=false: create the Node yourself), or declare dualstack_cni: external with "
+            "dualstack_cni_reregister: false" % "; ".join(problems)
+        )
+
+
+def check_kubelet_versions(node_objects: Sequence[Mapping[str, Any]]) -> Dict[str, str]:
+    """Every kubelet must run a convertible release (it takes the dual ``--node-ip``)."""
+    versions = kubelet_versions(node_objects)
+    for name, version in sorted(versions.items()):
+        require_convertible_version(parse_version(version), version, what="the kubelet of Node %s" % name)
+    return versions
