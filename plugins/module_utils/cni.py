@@ -601,6 +601,20 @@ def calico_pool_conflict(item: Dict[str, Any], v6: Network) -> Optional[Tuple[st
             "disable that pool, or give pod_cidrs with the range it belongs to")
 
 
+def enabled_ipv6_pools(pools: Any) -> List[str]:
+    """The names of the enabled IPv6 IPPools among ``pools`` (``spec.disabled`` absent counts as enabled).
+
+    Run on the output of :func:`calico_dualstack`, which refuses every enabled IPv6 pool outside the
+    target range, these are the pools that give pods their IPv6 address; none means the cni role creates one.
+    """
+    names = []
+    for pool in objects_of(pools, "enabled_ipv6_pools"):
+        spec = pool.get("spec") or {}
+        if ":" in str(spec.get("cidr", "")) and not spec.get("disabled", False):
+            names.append(str((pool.get("metadata") or {}).get("name", "?")))
+    return names
+
+
 def calico_pool(item: Dict[str, Any], v6: Network, block_size: int, vxlan_mode: str, nat_outgoing: bool) -> Dict[str, Any]:
     """An existing IPPool: IPv4 pools and disabled IPv6 pools apart from the target pass unchanged;
     an IPv6 pool inside the target is checked, completed and enabled (the way back disables it)."""

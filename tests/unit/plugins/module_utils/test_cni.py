@@ -786,3 +786,16 @@ def test_ip_masq_agent_singlestack_round_trip_configmap_kept_and_errors():
     ds = copy.deepcopy(published)
     ds["spec"]["template"]["spec"]["containers"][0]["command"] = ["/ip-masq-agent", "--enable-ipv6=true"]
     raises("ip_masq_agent_singlestack: .* sets --enable-ipv6 in the container command", cni.ip_masq_agent_singlestack, ds)
+
+
+def test_enabled_ipv6_pools():
+    def pool(name, cidr, **spec):
+        return {"apiVersion": "crd.projectcalico.org/v1", "kind": "IPPool", "metadata": {"name": name},
+                "spec": dict(spec, cidr=cidr)}
+
+    pools = [pool("v4", "10.244.0.0/16"), pool("v6", "fd00:10:244::/56"), pool("off", "fd00:10:244::/64", disabled=True),
+             pool("on", "fd00:10:244:1::/64", disabled=False)]
+    assert cni.enabled_ipv6_pools(pools) == ["v6", "on"]
+    assert cni.enabled_ipv6_pools({"kind": "IPPoolList", "items": pools[:1]}) == []
+    with pytest.raises(DualStackError, match="is not a Kubernetes object"):
+        cni.enabled_ipv6_pools([{"spec": {}}])
