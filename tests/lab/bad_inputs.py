@@ -72,12 +72,13 @@ BAD = [
     ({"dualstack_node_mask_ipv6": 40}, "mask size of cluster CIDR must be less than or equal"),
     ({"dualstack_node_mask_ipv6": 130}, "longer than an IPv6 address"),
     ({"dualstack_node_mask_ipv6": "abc"}, "node mask size must be a positive integer, got 'abc'"),
-    ({"dualstack_node_mask_ipv6": 125}, "pod address(es)"),
+    ({"dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/112", "dualstack_node_mask_ipv6": 125}, "of 6 pod address(es)"),
     # capacity
     ({"dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/120"}, "cannot hold 6 node(s)"),
     ({"dualstack_node_mask_ipv6": 57}, "gives 2 node block(s)"),
     ({"dualstack_node_count": 100000}, "cannot hold 100000 node(s)"),
-    ({"dualstack_max_pods": 300, "dualstack_node_mask_ipv6": 120}, "at 300 pods per node"),
+    ({"dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/112", "dualstack_max_pods": 300, "dualstack_node_mask_ipv6": 120},
+     "at 300 pods per node"),
     ({"dualstack_max_pods": 0}, "max_pods must be a positive integer, got 0"),
     ({"dualstack_node_count": "abc"}, "node_count must be a positive integer, got 'abc'"),
     # feature gates
