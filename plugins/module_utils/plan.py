@@ -255,7 +255,7 @@ def apply_current(current: Mapping[str, Any], pod: List[str], service: List[str]
     ``controller_manager`` (control-plane host -> all kube-controller-manager flags: the node masks it runs),
     ``node_objects`` (the Node objects: current InternalIPs, podCIDR sizes, kubelet versions, the Node set),
     ``hosts`` (the inventory's k8s_cluster hosts in the play), ``kubelet_flags`` (host -> its kubelet's flags),
-    ``interfaces`` (host -> ``ip -j addr show`` list), ``routes`` (host -> family -> ``ip -j route show default``),
+    ``interfaces`` (host -> ``ip -j addr show`` list), ``routes`` (host -> the outputs of ``ip -j -4 route show default`` and ``-6``, in that order),
     ``disable_ipv6`` (host -> sysctl value), ``cni`` (the inputs of :func:`cni_detect.detect_cni`: daemonsets,
     configmaps, node_configs, declared, reregister, ippools; the plan then carries ``cni``, the detected CNI,
     and ``reregister_nodes``). Returns the nodes' addresses, the plan's extra keys and the running node masks.
