@@ -2,7 +2,9 @@
 
 Commands:
   up [--version V]     build/boot the three nodes and the cluster (restartable)
-  down                 tear everything down; exit 1 if anything is left
+  down                 tear everything down (late nodes included); exit 1 if anything is left
+  join NODE            boot a late node (w3) and run a plain kubeadm join (one --node-ip)
+  remove NODE          drain and delete a late node, stop it, remove its rootfs
   status               node and cluster state (JSON)
   leftovers            list what the lab left on the host; exit 1 if any
   kubectl ARGS...      host kubectl against the lab's admin.conf
@@ -72,6 +74,16 @@ def main(argv: list[str]) -> int:
         for item in left:
             print(f"LEFTOVER {item}", file=sys.stderr)
         return 1 if left else 0
+    if cmd in ("join", "remove"):
+        if len(rest) != 1:
+            print(f"usage: dslab {cmd} NODE (late nodes: {', '.join(n.name for n in net.LATE_NODES)})", file=sys.stderr)
+            return 2
+        with lab_lock():
+            if cmd == "join":
+                print(json.dumps(lifecycle.join_late(rest[0]), indent=1))
+            else:
+                lifecycle.remove_late(rest[0])
+        return 0
     if cmd == "leftovers":
         left = lifecycle.leftovers()
         for item in left:

@@ -334,8 +334,8 @@ def kube_proxy_config() -> str:
     )
 
 
-def kubeadm_join_config(n: Node, token: str, ca_hash: str) -> str:
-    """Return the JoinConfiguration for a worker."""
+def kubeadm_join_config(n: Node, token: str, ca_hash: str, with_node_ip: bool = True) -> str:
+    """Return the JoinConfiguration for a worker (``with_node_ip`` False: no ``--node-ip`` for its kubelet)."""
     cp = net.control_plane()
     return (
         "apiVersion: kubeadm.k8s.io/v1beta4\n"
@@ -349,7 +349,7 @@ def kubeadm_join_config(n: Node, token: str, ca_hash: str) -> str:
         f"  name: {n.name}\n"
         f"  criSocket: {CRI_SOCKET}\n"
         "  imagePullPolicy: IfNotPresent\n"
-        "  kubeletExtraArgs:\n" + _arg("node-ip", n.ipv4)
+        + ("  kubeletExtraArgs:\n" + _arg("node-ip", n.ipv4) if with_node_ip else "")
         + _ignores()
     )
 
@@ -456,8 +456,8 @@ def install_host_kubectl(bindir: Path) -> Path:
     return dst
 
 
-def kubeadm_join(n: Node, log_fn: Log = log) -> None:
-    """Run ``kubeadm join`` on a worker unless it already joined."""
+def kubeadm_join(n: Node, log_fn: Log = log, with_node_ip: bool = True) -> None:
+    """Run ``kubeadm join`` on a worker unless it already joined (``with_node_ip``: see :func:`kubeadm_join_config`)."""
     if has_joined(n):
         return
     if reset_partial(n, log_fn):
@@ -468,7 +468,7 @@ def kubeadm_join(n: Node, log_fn: Log = log) -> None:
                               "--ttl", "1h"]).stdout
     token, ca_hash = parse_join_command(out)
     cfg = nodes.node_rootfs(n) / "etc/kubernetes/dslab-join.yaml"
-    write_file(cfg, kubeadm_join_config(n, token, ca_hash), 0o600)
+    write_file(cfg, kubeadm_join_config(n, token, ca_hash, with_node_ip), 0o600)
     argv = ["kubeadm", "join", "--config", "/etc/kubernetes/dslab-join.yaml", "--v=1"]
     t0 = time.monotonic()
     proc = nodes.node_run(n, argv, check=False, timeout=600)

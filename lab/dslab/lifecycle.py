@@ -36,6 +36,11 @@ TOOLS = ("systemd-nspawn", "debootstrap", "ip", "nsenter", "ssh", "ssh-keygen")
 
 #: Real CNIs the lab deploys from their published manifests (DUALSTACK_LAB_CNI).
 REAL_CNIS = {"flannel": flannel, "calico": calico}
+#: Pod networks whose lab gives net.SHAPED_NODE its real-cluster shape (no --node-ip, a second interface, a
+#: temporary IPv6 address): the bridge lab (CI's main scenario). Not Calico (its default IP autodetection,
+#: first-found, may take either extra address) nor flannel (it takes its IPv6 public address from the
+#: interface's list, where the temporary one may come first): both need their interface or address set.
+SHAPED_NETWORKS = ("bridge",)
 
 
 # --------------------------------------------------------------------------- sysctls
@@ -51,7 +56,7 @@ def _skip_sysctl(rel: str) -> bool:
         return True
     parts = rel.split("/")
     # Per-interface entries of the lab's own (temporary) links.
-    lab = {net.BRIDGE, *(n.veth_host for n in net.NODES)}
+    lab = {net.BRIDGE, *(n.veth_host for n in net.ALL_NODES)}
     return any(p in lab for p in parts)
 
 
@@ -124,19 +129,57 @@ def parallel(fn: Callable[[Node], object], items: list[Node]) -> None:
             fut.result()
 
 
+def cni_inputs(pod_network: str, log_fn: Log = log) -> tuple[dict[str, Path], dict[str, Path]]:
+    """The real CNI's plugin binaries (name -> path) and image tarballs, built once and cached."""
+    if pod_network == "flannel":
+        fbins = flannel.ensure_binaries(log_fn)
+        return {name: fbins / name for name in flannel.CNI_PLUGINS}, flannel.ensure_images(log_fn)
+    if pod_network == "calico":
+        # calico's install-cni init container copies its plugins into /opt/cni/bin itself.
+        return {}, calico.ensure_images(log_fn)
+    return {}, {}
+
+
+def prepare_node(n: Node, base: Path, bindir: Path, refs: dict[str, str], pod_network: str,
+                 cni_bins: dict[str, Path], lab_style: str, log_fn: Log = log) -> None:
+    """Give ``n`` its network namespace, rootfs and node files (idempotent)."""
+    net.ensure_node_netns(n, shaped=lab_style == "kubeadm" and pod_network in SHAPED_NETWORKS)
+    record_netns(n)
+    run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
+    nodes.ensure_node_rootfs(n, base, log_fn)
+    cluster.install_node_files(n, bindir, refs["pause"], pod_network, cni_bins)  # same key in both namings
+    if lab_style == "units":
+        handmade.install_node_files(n, bindir)
+    if pod_network == "bridge":
+        podnet.install_agent(n)
+
+
+def start_node_runtime(n: Node, tarballs: dict[str, Path], refs: dict[str, str], cni_tarballs: dict[str, Path],
+                       log_fn: Log = log) -> None:
+    """Start containerd on ``n`` and import the images it runs."""
+    cluster.start_runtime(n)
+    cluster.import_images(n, {**cluster.images_for(n, tarballs, refs), **cni_tarballs}, log_fn)
+
+
+def step_timer(times: dict[str, float], log_fn: Log = log, prefix: str = "") -> Callable[[str], None]:
+    """Return ``mark(step)``: records in ``times`` the seconds since the previous mark (or since now) and logs them."""
+    last = [time.monotonic()]
+
+    def mark(step: str) -> None:
+        now = time.monotonic()
+        times[step] = round(now - last[0], 1)
+        last[0] = now
+        log_fn(f"{prefix}step {step}: {times[step]}s")
+
+    return mark
+
+
 def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     """Bring the lab up (restartable); return step timings in seconds."""
     check_host()
     times: dict[str, float] = {}
-    t_all = t = time.monotonic()
-
-    def mark(step: str) -> None:
-        nonlocal t
-        now = time.monotonic()
-        times[step] = round(now - t, 1)
-        t = now
-        log_fn(f"step {step}: {times[step]}s")
-
+    t_all = time.monotonic()
+    mark = step_timer(times, log_fn)
     version = version or default_version()
     lab_style = handmade.style()
     recorded = run_dir() / "style"
@@ -154,15 +197,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     bindir = ensure_binaries(version, log_fn)
     tarballs = ensure_images(version, log_fn)
     refs = image_refs(version)
-    cni_bins: dict[str, Path] = {}
-    cni_tarballs: dict[str, Path] = {}
-    if pod_network == "flannel":
-        fbins = flannel.ensure_binaries(log_fn)
-        cni_bins = {name: fbins / name for name in flannel.CNI_PLUGINS}
-        cni_tarballs = flannel.ensure_images(log_fn)
-    elif pod_network == "calico":
-        # calico's install-cni init container copies its plugins into /opt/cni/bin itself.
-        cni_tarballs = calico.ensure_images(log_fn)
+    cni_bins, cni_tarballs = cni_inputs(pod_network, log_fn)
     mark("binaries+images")
     base = nodes.ensure_base_rootfs(log_fn)
     mark("base-rootfs")
@@ -174,15 +209,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     cluster.install_host_kubectl(bindir)
 
     def prepare(n: Node) -> None:
-        net.ensure_node_netns(n)
-        record_netns(n)
-        run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
-        nodes.ensure_node_rootfs(n, base, log_fn)
-        cluster.install_node_files(n, bindir, refs["pause"], pod_network, cni_bins)  # same key in both namings
-        if lab_style == "units":
-            handmade.install_node_files(n, bindir)
-        if pod_network == "bridge":
-            podnet.install_agent(n)
+        prepare_node(n, base, bindir, refs, pod_network, cni_bins, lab_style, log_fn)
 
     parallel(prepare, list(net.NODES))
     mark("node-rootfs")
@@ -193,8 +220,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     mark("boot")
 
     def runtime(n: Node) -> None:
-        cluster.start_runtime(n)
-        cluster.import_images(n, {**cluster.images_for(n, tarballs, refs), **cni_tarballs}, log_fn)
+        start_node_runtime(n, tarballs, refs, cni_tarballs, log_fn)
 
     parallel(runtime, list(net.NODES))
     coredns = cluster.ref_for(refs, "coredns")
@@ -229,7 +255,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     else:
         podnet.distribute_credentials(podnet.ensure_credentials(log_fn))
     for n in net.workers():
-        cluster.kubeadm_join(n, log_fn)
+        cluster.kubeadm_join(n, log_fn, with_node_ip=not (pod_network in SHAPED_NETWORKS and n.name == net.SHAPED_NODE))
     mark("kubeadm-join")
     cluster.wait_all_ready()
     if pod_network in REAL_CNIS:
@@ -249,6 +275,74 @@ def _finish(mark: Callable[[str], None], times: dict[str, float], t_all: float, 
     write_file(run_dir() / "up-times.json", json.dumps(times, indent=1))
     log_fn(f"lab up in {times['total']}s; kubeconfig {cluster.kubeconfig_path()}")
     return times
+
+
+# --------------------------------------------------------------------------- late nodes
+
+
+def late_nodes_present() -> list[Node]:
+    """The late nodes that ran ``kubeadm join`` (their rootfs has the kubelet's kubeconfig)."""
+    return [n for n in net.LATE_NODES if cluster.has_joined(n)]
+
+
+def join_late(name: str, log_fn: Log = log) -> dict[str, float]:
+    """Boot a late node and join it with a plain ``kubeadm join`` (one ``--node-ip``); return step timings.
+
+    The cluster must be up (kubeadm style). Restartable like ``up``. The node gets what ``up``
+    gives a worker (rootfs, node files, images, the pod network's pieces), nothing of the conversion:
+    a node an operator adds after the cluster was converted.
+    """
+    check_host()
+    n = net.late_node(name)
+    if handmade.style() != "kubeadm" or not cluster.is_initialised():
+        raise SystemExit("dslab join needs a running lab of DUALSTACK_LAB_STYLE=kubeadm (dslab up first)")
+    times: dict[str, float] = {}
+    t_all = time.monotonic()
+    mark = step_timer(times, log_fn, n.name + " ")
+    version = default_version()
+    pod_network = (run_dir() / "cni").read_text().strip() if (run_dir() / "cni").exists() else "bridge"
+    bindir = ensure_binaries(version, log_fn)
+    tarballs = ensure_images(version, log_fn)
+    refs = image_refs(version)
+    cni_bins, cni_tarballs = cni_inputs(pod_network, log_fn)
+    prepare_node(n, nodes.ensure_base_rootfs(log_fn), bindir, refs, pod_network, cni_bins, "kubeadm", log_fn)
+    mark("node-rootfs")
+    nodes.boot_node(n, log_fn)
+    nodes.wait_booted(n)
+    mark("boot")
+    start_node_runtime(n, tarballs, refs, cni_tarballs, log_fn)
+    expected = nodes.node_run(net.control_plane(), ["kubeadm", "config", "images", "list", "--config",
+                                                    "/etc/kubernetes/dslab-kubeadm.yaml"]).stdout.split()
+    if not set(expected) <= cluster.node_images(n):
+        cluster.alias_images(n, refs, expected, log_fn)
+    mark("runtime+images")
+    cluster.kubeadm_join(n, log_fn)
+    mark("kubeadm-join")
+
+    def ready() -> bool:
+        return bool(cluster.nodes_ready().get(n.name))
+
+    wait_for(f"{n.name} Ready", ready, 180, 2)
+    wait_for(f"{n.name} ssh", functools.partial(nodes.ssh_ok, n), 60, 1)
+    mark("ready")
+    times["total"] = round(time.monotonic() - t_all, 1)
+    return times
+
+
+def remove_late(name: str, log_fn: Log = log) -> None:
+    """Drain and delete a late node's Node, stop it and remove its rootfs and network namespace."""
+    check_host()
+    n = net.late_node(name)
+    if cluster.kubeconfig_path().exists():
+        cluster.kubectl("drain", n.name, "--ignore-daemonsets", "--delete-emptydir-data", "--force",
+                        "--timeout=120s", check=False, timeout=180)
+        cluster.kubectl("delete", "node", n.name, "--ignore-not-found", "--wait=true", check=False, timeout=120)
+    stop_workloads(n, log_fn)
+    nodes.halt_node(n, log_fn=log_fn)
+    nodes.kill_node_processes(n)
+    net.remove_node_netns(n)
+    nodes.remove_node(n, log_fn)
+    log_fn(f"{n.name} removed")
 
 
 # --------------------------------------------------------------------------- down
@@ -277,11 +371,11 @@ def stop_workloads(n: Node, log_fn: Log = log) -> None:
 def down(log_fn: Log = log) -> list[str]:
     """Tear the lab down; return leftovers (empty on success)."""
     t0 = time.monotonic()
-    for n in net.NODES:
+    for n in net.ALL_NODES:
         stop_workloads(n, log_fn)
-    for n in net.NODES:
+    for n in net.ALL_NODES:
         nodes.halt_node(n, log_fn=log_fn)
-    for n in net.NODES:
+    for n in net.ALL_NODES:
         nodes.kill_node_processes(n)
     stray = pids_in_lab_netns()
     for pid in stray:
@@ -292,7 +386,7 @@ def down(log_fn: Log = log) -> list[str]:
     if stray:
         log_fn(f"killed {len(stray)} processes left in lab network namespaces")
         time.sleep(0.5)
-    for n in net.NODES:
+    for n in net.ALL_NODES:
         net.remove_node_netns(n)
         nodes.remove_node(n, log_fn)
     net.remove_bridge()
@@ -380,7 +474,7 @@ def lab_processes() -> list[str]:
             continue
         if root.startswith(nodes_root) or nsino in netns_inodes or "--machine=dslab-" in cmd:
             found.append(f"process {entry.name}: {cmd[:100]}")
-    for n in net.NODES:
+    for n in net.ALL_NODES:
         for d in nodes.node_cgroups(n):
             for p in nodes.cgroup_pids(d):
                 found.append(f"process {p} in cgroup {d}")
@@ -415,7 +509,7 @@ def leftovers() -> list[str]:
     found = lab_processes() + lab_mounts()
     found += [f"netns {x}" for x in net.lab_netns()]
     found += [f"link {x}" for x in net.lab_links()]
-    for n in net.NODES:
+    for n in net.ALL_NODES:
         found += [f"cgroup {d}" for d in nodes.node_cgroups(n) if d.exists()]
         if nodes.node_dir(n).exists():
             found.append(f"node dir {nodes.node_dir(n)}")
@@ -431,7 +525,7 @@ def leftovers() -> list[str]:
 def status() -> dict[str, object]:
     """Return a summary of the lab's state."""
     result: dict[str, object] = {"run_dir": str(run_dir()), "nodes": {}}
-    for n in net.NODES:
+    for n in net.NODES + tuple(late_nodes_present()):
         result["nodes"][n.name] = {  # type: ignore[index]
             "nspawn_pid": nodes.nspawn_pid(n),
             "systemd": nodes.system_state(n) or "down",
@@ -468,7 +562,7 @@ def inventory() -> dict[str, object]:
                             "hosts": {n.name: host(n) for n in net.NODES
                                       if n.role == "control-plane"}},
                         "kube_node": {
-                            "hosts": {n.name: host(n) for n in net.NODES
+                            "hosts": {n.name: host(n) for n in net.NODES + tuple(late_nodes_present())
                                       if n.role == "worker"}},
                     }
                 }

@@ -51,12 +51,28 @@ NODES: tuple[Node, ...] = (
 )
 
 
+#: Nodes that are not part of ``up``: ``dslab join NAME`` boots one and runs a plain ``kubeadm join``
+#: (one ``--node-ip``) after the cluster was converted; ``dslab remove NAME`` takes it out again.
+LATE_NODES: tuple[Node, ...] = (
+    Node("dslab-w3", "worker", "192.168.77.23", "fd00:77::23"),
+)
+ALL_NODES: tuple[Node, ...] = NODES + LATE_NODES
+
+
 def node(name: str) -> Node:
     """Return the node called ``name`` (raise KeyError if unknown)."""
-    for n in NODES:
+    for n in ALL_NODES:
         if n.name == name or n.name == "dslab-" + name:
             return n
-    raise KeyError(f"unknown node {name!r}; known: {', '.join(n.name for n in NODES)}")
+    raise KeyError(f"unknown node {name!r}; known: {', '.join(n.name for n in ALL_NODES)}")
+
+
+def late_node(name: str) -> Node:
+    """Return the late node called ``name`` (raise KeyError naming the late nodes otherwise)."""
+    n = node(name)
+    if n not in LATE_NODES:
+        raise KeyError(f"{n.name} is brought up by `dslab up`; late nodes: {', '.join(x.name for x in LATE_NODES)}")
+    return n
 
 
 def control_plane() -> Node:
@@ -101,8 +117,22 @@ def ensure_bridge() -> None:
     run(["ip", "link", "set", BRIDGE, "up"])
 
 
-def ensure_node_netns(n: Node) -> None:
-    """Create the node's netns and veth, address it and route via the host."""
+#: A node shaped like many real ones (kubeadm style, bridge lab): its kubelet runs without
+#: ``--node-ip`` (kubeadm joins it without one; the kubelet picks its InternalIP from its name), it has a
+#: second interface holding an address of each family (a storage or backup network), and its node
+#: interface carries an RFC 4941 temporary IPv6 address next to the node's own. Preflight must keep the
+#: InternalIP and pick fd00:77::22: the temporary one has a finite lifetime, the second interface is
+#: neither the InternalIP's nor the default route's.
+SHAPED_NODE = "dslab-w2"
+SECOND_INTERFACE = "eth1"
+SECOND_ADDRESSES = ("10.9.0.22/24", "fd09::22/64")
+
+
+def ensure_node_netns(n: Node, shaped: bool = False) -> None:
+    """Create the node's netns and veth, address it and route via the host.
+
+    ``shaped``: give :data:`SHAPED_NODE` its second interface and temporary IPv6 address.
+    """
     if not (NETNS_DIR / n.netns).exists():
         run(["ip", "netns", "add", n.netns])
     if not link_exists("eth0", n.netns):
@@ -118,11 +148,26 @@ def ensure_node_netns(n: Node) -> None:
     have = addresses("eth0", n.netns)
     if f"{n.ipv4}/{PREFIX_V4}" not in have:
         run(ns + ["addr", "add", f"{n.ipv4}/{PREFIX_V4}", "dev", "eth0"])
+    shape = shaped and n.name == SHAPED_NODE
+    if shape:
+        # use_tempaddr=1: temporary addresses are made (from addresses flagged mngtmpaddr) but not
+        # preferred as source, so the node's own address stays its default-route source.
+        run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w", "net.ipv6.conf.eth0.use_tempaddr=1"])
     if f"{n.ipv6}/{PREFIX_V6}" not in have:
-        run(ns + ["addr", "add", f"{n.ipv6}/{PREFIX_V6}", "dev", "eth0", "nodad"])
+        run(ns + ["addr", "add", f"{n.ipv6}/{PREFIX_V6}", "dev", "eth0", "nodad"] + (["mngtmpaddr"] if shape else []))
     run(ns + ["link", "set", "eth0", "up"])
     run(ns + ["-4", "route", "replace", "default", "via", HOST_V4, "dev", "eth0"])
     run(ns + ["-6", "route", "replace", "default", "via", HOST_V6, "dev", "eth0"])
+    if shape:
+        if not link_exists(SECOND_INTERFACE, n.netns):
+            run(ns + ["link", "add", SECOND_INTERFACE, "type", "dummy"])
+        run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w",
+             f"net.ipv6.conf.{SECOND_INTERFACE}.accept_dad=0", f"net.ipv6.conf.{SECOND_INTERFACE}.disable_ipv6=0"])
+        second = addresses(SECOND_INTERFACE, n.netns)
+        for addr in SECOND_ADDRESSES:
+            if addr not in second:
+                run(ns + ["addr", "add", addr, "dev", SECOND_INTERFACE])
+        run(ns + ["link", "set", SECOND_INTERFACE, "up"])
 
 
 def remove_node_netns(n: Node) -> None:
@@ -148,13 +193,13 @@ def lab_links() -> list[str]:
     """Return host links that belong to the lab (bridge and node veths)."""
     out = run(["ip", "-j", "link", "show"]).stdout
     names = [link["ifname"] for link in json.loads(out or "[]")]
-    ours = {BRIDGE} | {n.veth_host for n in NODES}
+    ours = {BRIDGE} | {n.veth_host for n in ALL_NODES}
     return sorted(name for name in names if name in ours)
 
 
 def lab_netns() -> list[str]:
     """Return lab network namespaces that still exist under /run/netns."""
-    ours = {n.netns for n in NODES}
+    ours = {n.netns for n in ALL_NODES}
     if not NETNS_DIR.exists():
         return []
     return sorted(p.name for p in NETNS_DIR.iterdir() if p.name in ours)

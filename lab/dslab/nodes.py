@@ -159,7 +159,7 @@ def ensure_ssh_key() -> Path:
 def hosts_file() -> str:
     """Return /etc/hosts for a node: every node by name, both families."""
     lines = ["127.0.0.1 localhost", "::1 localhost ip6-localhost ip6-loopback"]
-    for other in net.NODES:
+    for other in net.ALL_NODES:
         lines.append(f"{other.ipv4} {other.name}")
         lines.append(f"{other.ipv6} {other.name}")
     return "\n".join(lines) + "\n"

@@ -19,6 +19,11 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions impo
 
 #: The annotation Cluster API puts on the Nodes of its Machines.
 CAPI_MACHINE_ANNOTATION = "cluster.x-k8s.io/machine"
+#: ``dualstack_nodes_outside_inventory``: refuse a Node outside k8s_cluster, or convert it through the API only.
+OUTSIDE_MODES = ("refuse", "api_only")
+#: CNIs whose node bridge holds the gateway of the node's IPv4 podCIDR (the bridge plugin, flannel's):
+#: when the Node is registered again with a new podCIDR, that address must be removed on the host.
+HOST_BRIDGE_CNIS = ("flannel", "bridge")
 
 
 def node_names(node_objects: Sequence[Mapping[str, Any]]) -> List[str]:
@@ -26,16 +31,47 @@ def node_names(node_objects: Sequence[Mapping[str, Any]]) -> List[str]:
     return sorted(str((n.get("metadata") or {}).get("name")) for n in node_objects if (n.get("metadata") or {}).get("name"))
 
 
-def check_inventory_covers(node_objects: Sequence[Mapping[str, Any]], hosts: Sequence[str]) -> None:
-    """Every Node must be a host of ``k8s_cluster`` (the inventory name is the Node name)."""
+def check_inventory_covers(node_objects: Sequence[Mapping[str, Any]], hosts: Sequence[str], mode: Any = "refuse",
+                           families: Sequence[str] = (), reregister: bool = False, cni: Any = "") -> List[str]:
+    """Every Node must be a host of ``k8s_cluster`` (the inventory name is the Node name), unless ``mode`` is ``api_only``.
+
+    With ``api_only`` the Nodes outside the inventory are returned, to be converted through the API only:
+    their kubelets are not touched, so each must already report an InternalIP of every family of
+    ``families`` (a kubelet does that when it runs ``--node-ip`` with one address per family, or when a
+    cloud provider's cloud-controller-manager sets the node addresses of both families); and when Nodes are
+    registered again (``reregister``), the CNI ``cni`` must not keep a gateway on a node bridge that only a
+    host in the inventory can have removed (:data:`HOST_BRIDGE_CNIS`).
+    """
+    mode = str(mode or "refuse")
+    if mode not in OUTSIDE_MODES:
+        raise DualStackError("dualstack_nodes_outside_inventory=%r is not one of %s" % (mode, ", ".join(OUTSIDE_MODES)))
     outside = [name for name in node_names(node_objects) if name not in set(hosts)]
-    if outside:
+    if outside and mode == "refuse":
         raise DualStackError(
             "%d Node(s) of the cluster are not in the inventory's k8s_cluster group: %s. The conversion would leave them "
             "single-stack (their kubelets keep one --node-ip, their podCIDRs one family) and verify would fail after "
-            "every other change. Add them to kube_node (inventory name = Node name), or drain and delete them first"
-            % (len(outside), ", ".join(outside))
+            "every other change. Add them to kube_node (inventory name = Node name), or drain and delete them first, or, "
+            "when their kubelets already report an InternalIP of each family, set dualstack_nodes_outside_inventory: "
+            "api_only" % (len(outside), ", ".join(outside))
         )
+    problems = []
+    by_name = {str((n.get("metadata") or {}).get("name")): n for n in node_objects}
+    for name in outside:
+        ips = [str(a.get("address")) for a in ((by_name[name].get("status") or {}).get("addresses") or [])
+               if a.get("type") == "InternalIP"]
+        have = {"IPv6" if ":" in ip else "IPv4" for ip in ips}
+        lacking = [f for f in families if f not in have]
+        if lacking:
+            problems.append("%s reports InternalIP %s only, no %s: a kubelet reports both families only when it runs "
+                            "--node-ip with one address per family or a cloud-controller-manager sets both; put it in "
+                            "kube_node so that its kubelet gets them" % (name, ", ".join(ips) or "(none)", "/".join(lacking)))
+        elif reregister and str(cni) in HOST_BRIDGE_CNIS:
+            problems.append("%s would be registered again with a new IPv4 podCIDR, and the %s CNI's bridge on it keeps the "
+                            "old gateway (the bridge plugin then refuses every new pod) until a task on the host removes "
+                            "it; put it in kube_node" % (name, cni))
+    if problems:
+        raise DualStackError("dualstack_nodes_outside_inventory: api_only cannot convert: %s" % "; ".join(problems))
+    return outside
 
 
 def check_reregistrable(node_objects: Sequence[Mapping[str, Any]], kubelet_flags: Mapping[str, Mapping[str, Any]]) -> None:

@@ -5,7 +5,8 @@
 A Node's ``spec.podCIDRs`` cannot change ("node updates may not change podCIDR except from \\"\\" to
 valid"), so a node gets a podCIDR of the new family only by being deleted and registered again.
 What users put on it must survive: labels, annotations, taints (but the ones the node lifecycle
-controller manages, ``node.kubernetes.io/*``) and ``unschedulable`` (an operator's cordon).
+controller manages, ``node.kubernetes.io/*``), ``unschedulable`` (an operator's cordon) and
+``providerID`` (immutable once set: "node updates may not change providerID except from \"\" to valid").
 
 The Node is created again by the collection, with that metadata and ``unschedulable: true``,
 before the kubelet restarts: the kubelet adopts an existing Node of its name (kubelet
@@ -22,9 +23,10 @@ from typing import Any, Dict, List, Mapping
 CONTROLLER_TAINT_PREFIX = "node.kubernetes.io/"
 
 
-def node_record(node: Mapping[str, Any], agent_annotations: Any = "") -> Dict[str, Any]:
+def node_record(node: Mapping[str, Any], agent_annotations: Any = "", csinode: Any = None) -> Dict[str, Any]:
     """What to keep of a Node (``kubectl get node -o json``): labels, annotations, user taints, cordon, podCIDRs, UID,
-    capacity and allocatable.
+    providerID, capacity and allocatable, and the CSI drivers its ``CSINode`` lists (``csinode``, the
+    ``kubectl get csinode <node> -o json`` object or empty) so that they can be waited for afterwards.
 
     Annotations that start with ``agent_annotations`` (a CNI agent's own, e.g. flannel's
     ``flannel.alpha.coreos.com/``) are left out: the agent writes them again when it restarts on
@@ -42,6 +44,9 @@ def node_record(node: Mapping[str, Any], agent_annotations: Any = "") -> Dict[st
         "taints": [dict(t) for t in spec.get("taints") or [] if not str(t.get("key", "")).startswith(CONTROLLER_TAINT_PREFIX)],
         "unschedulable": bool(spec.get("unschedulable", False)),
         "pod_cidrs": list(spec.get("podCIDRs") or ([spec["podCIDR"]] if spec.get("podCIDR") else [])),
+        "provider_id": str(spec.get("providerID") or ""),
+        "csi_drivers": sorted(str(d.get("name")) for d in ((csinode or {}).get("spec") or {}).get("drivers") or []
+                              if d.get("name")),
     }
 
 
@@ -56,6 +61,8 @@ def registered_node(name: str, record: Mapping[str, Any]) -> Dict[str, Any]:
     taints: List[Dict[str, Any]] = [{k: v for k, v in t.items() if k in ("key", "value", "effect")}
                                     for t in record.get("taints") or []]
     spec: Dict[str, Any] = {"unschedulable": True}
+    if record.get("provider_id"):
+        spec["providerID"] = str(record["provider_id"])
     if taints:
         spec["taints"] = taints
     node: Dict[str, Any] = {"apiVersion": "v1", "kind": "Node",

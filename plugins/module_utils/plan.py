@@ -171,6 +171,9 @@ def plan_summary(plan: Mapping[str, Any]) -> List[str]:
             "nodes: %s" % ("re-register one at a time (drain, delete, kubelet restart) - the CNI's IPAM uses node podCIDRs"
                            if plan["reregister_nodes"] else "kept - the CNI's IPAM does not use node podCIDRs")
         )
+    if plan.get("nodes_api_only"):
+        lines.append("nodes outside the inventory, converted through the API only (kubelets untouched): %s"
+                     % ", ".join(plan["nodes_api_only"]))
     return lines
 
 
@@ -254,7 +257,8 @@ def apply_current(current: Mapping[str, Any], pod: List[str], service: List[str]
     ``--service-cluster-ip-range`` / kube-controller-manager ``--cluster-cidr``),
     ``controller_manager`` (control-plane host -> all kube-controller-manager flags: the node masks it runs),
     ``node_objects`` (the Node objects: current InternalIPs, podCIDR sizes, kubelet versions, the Node set),
-    ``hosts`` (the inventory's k8s_cluster hosts in the play), ``kubelet_flags`` (host -> its kubelet's flags),
+    ``hosts`` (the inventory's k8s_cluster hosts in the play), ``outside_inventory`` (``refuse`` or ``api_only``:
+    what to do with Nodes outside ``hosts``; the plan then lists the latter in ``nodes_api_only``), ``kubelet_flags`` (host -> its kubelet's flags),
     ``interfaces`` (host -> ``ip -j addr show`` list), ``routes`` (host -> the outputs of ``ip -j -4 route show default`` and ``-6``, in that order),
     ``disable_ipv6`` (host -> sysctl value), ``cni`` (the inputs of :func:`cni_detect.detect_cni`: daemonsets,
     configmaps, node_configs, declared, reregister, ippools; the plan then carries ``cni``, the detected CNI,
@@ -263,14 +267,17 @@ def apply_current(current: Mapping[str, Any], pod: List[str], service: List[str]
     check_declared_version(kube_version, current.get("server_version"))
     node_objects = list(current.get("node_objects") or [])
     check_kubelet_versions(node_objects)
-    if current.get("hosts"):
-        check_inventory_covers(node_objects, current["hosts"])
     extra: Dict[str, Any] = {}
     if current.get("cni") is not None:
         cni = current_cni(current["cni"], pod)
         extra = {"cni": cni, "reregister_nodes": cni["reregister_nodes"]}
         if cni["reregister_nodes"]:
             check_reregistrable(node_objects, current.get("kubelet_flags") or {})
+    if current.get("hosts"):
+        cni = extra.get("cni") or {}
+        extra["nodes_api_only"] = check_inventory_covers(
+            node_objects, current["hosts"], current.get("outside_inventory"), families,
+            bool(cni.get("reregister_nodes", True)), cni.get("name", ""))
     running = None
     if current.get("service_cidrs"):
         agreed_service = check_control_planes_agree(current["service_cidrs"], "--service-cluster-ip-range")

@@ -135,6 +135,23 @@ def nodes_with_extra_cidrs(nodes: List[Mapping[str, Any]], primary: str) -> List
     return sorted(pending)
 
 
+def outside_pending(pending: List[str], hosts: List[str], mode: Any) -> List[str]:
+    """The Nodes to re-register that are not inventory hosts: refused unless ``mode`` is ``api_only``.
+
+    A Node the conversion took through the API only (``dualstack_nodes_outside_inventory: api_only``)
+    goes back the same way; its kubelet keeps the node addresses it reports.
+    """
+    if not hosts:
+        return []
+    outside = [name for name in pending if name not in set(hosts)]
+    if outside and str(mode or "refuse") != "api_only":
+        raise DualStackError(
+            "Node(s) %s hold a podCIDR of the dropped family and are not in the inventory's k8s_cluster group: the way "
+            "back would leave them so. Add them to kube_node (inventory name = Node name), or set "
+            "dualstack_nodes_outside_inventory: api_only as for the conversion" % ", ".join(outside))
+    return outside
+
+
 def rollback_summary(plan: Mapping[str, Any]) -> List[str]:
     """Printable lines of a rollback plan, in the order the playbook applies it."""
     lines = [
@@ -188,6 +205,7 @@ def rollback_plan(current: Mapping[str, Any], kube_version: Any) -> Dict[str, An
     controllers = {h: v or "" for h, v in (current.get("controllers") or {}).items()}
     controllers_now = check_control_planes_agree(controllers, "--controllers") if controllers else ""
     pending = nodes_with_extra_cidrs(node_objects, primary)
+    api_only = outside_pending(pending, current.get("hosts") or [], current.get("outside_inventory"))
     key = "ipv%s" % primary[-1]
     plan = {
         "mode": "rollback",
@@ -213,6 +231,7 @@ def rollback_plan(current: Mapping[str, Any], kube_version: Any) -> Dict[str, An
         "reregister_nodes": False,
         "services_to_downgrade": services_to_downgrade(services),
         "nodes_to_reregister": pending,
+        "nodes_api_only": api_only,
         "controllers": controllers_values(controllers_now),
         "pause_node_ipam": bool(pending) or "-" + NODE_IPAM_CONTROLLER in str(controllers_now).split(","),
     }

@@ -79,6 +79,10 @@ def test_join_config_uses_token_hash_and_node_ip() -> None:
     assert join["nodeRegistration"]["name"] == "dslab-w2"
     assert join["nodeRegistration"]["kubeletExtraArgs"] == [
         {"name": "node-ip", "value": "192.168.77.22"}]
+    # The shaped node (net.SHAPED_NODE) joins without --node-ip, as kubeadm's tutorials do.
+    plain = _docs(cluster.kubeadm_join_config(n, "abcdef.0123456789abcdef", "sha256:00ff", with_node_ip=False))
+    assert "kubeletExtraArgs" not in plain["JoinConfiguration"]["nodeRegistration"]
+    assert plain["JoinConfiguration"]["nodeRegistration"]["name"] == "dslab-w2"
 
 
 def test_parse_join_command() -> None:

@@ -49,7 +49,13 @@ def test_node_lookup_accepts_short_names() -> None:
     assert net.node("w1").name == "dslab-w1"
     assert net.node("dslab-cp1").ipv4 == "192.168.77.11"
     with pytest.raises(KeyError):
-        net.node("w3")
+        net.node("w9")
+    # The late node (joined after the conversion) is known by name but not brought up by `up`.
+    assert net.node("w3").ipv4 == "192.168.77.23"
+    assert net.node("w3") not in net.NODES
+    assert net.late_node("w3").name == "dslab-w3"
+    with pytest.raises(KeyError, match="late nodes: dslab-w3"):
+        net.late_node("w1")
 
 
 def test_netns_named_after_node() -> None:

@@ -260,3 +260,19 @@ def test_calico_without_cluster_cidr_takes_the_pod_range_from_its_pool():
 
 def test_the_declared_release_may_be_given_as_the_cluster_runs_it():
     assert target(kube_version="1.34")["kube_version"] == "1.34"
+
+
+def test_a_node_outside_the_inventory_with_both_families_is_converted_through_the_api_only():
+    """pool-1's kubelet (managed elsewhere) already reports both families; the CNI keeps node podCIDRs."""
+    calico_nodes = CURRENT["node_objects"] + [node("pool-1", "192.168.77.31", "fd00:77::31", "10.244.3.0/24")]
+    plan = target({"node_objects": calico_nodes, "outside_inventory": "api_only",
+                   "cni": dict(CURRENT["cni"], declared="external", reregister=True)})
+    assert plan["nodes_api_only"] == ["pool-1"]
+    assert "nodes outside the inventory, converted through the API only (kubelets untouched): pool-1" in plan["summary"]
+    assert "pool-1" not in plan["kubelet"]
+    # Without api_only, or under the lab's bridge CNI (whose bridge keeps the old gateway), it is refused.
+    with pytest.raises(DualStackError, match="not in the inventory's k8s_cluster group: pool-1"):
+        target({"node_objects": calico_nodes})
+    with pytest.raises(DualStackError, match="the bridge CNI's bridge on it keeps the old gateway"):
+        target({"node_objects": calico_nodes, "outside_inventory": "api_only"})
+    assert target()["nodes_api_only"] == []

@@ -19,6 +19,37 @@ def test_every_node_in_the_inventory():
         cn.check_inventory_covers([node("cp1"), node("w9"), node("autoscaled-1")], ["cp1"])
 
 
+def with_ips(name, *ips):
+    n = node(name)
+    n["status"]["addresses"] = [{"type": "InternalIP", "address": ip} for ip in ips] + [{"type": "Hostname", "address": name}]
+    return n
+
+
+def test_nodes_outside_the_inventory_converted_through_the_api_only():
+    dual = [node("cp1"), with_ips("pool-a", "10.0.0.5", "fd00::5"), with_ips("pool-b", "10.0.0.6", "fd00::6")]
+    assert cn.check_inventory_covers(dual, ["cp1"], "api_only", ["IPv4", "IPv6"], True, "calico") == ["pool-a", "pool-b"]
+    assert cn.check_inventory_covers(dual, ["cp1", "pool-a", "pool-b"], "api_only", ["IPv4", "IPv6"]) == []
+    # The refusal says when api_only applies.
+    with pytest.raises(DualStackError, match="when their kubelets already report an InternalIP of each family, set "
+                                             "dualstack_nodes_outside_inventory: api_only"):
+        cn.check_inventory_covers(dual, ["cp1"], "refuse", ["IPv4", "IPv6"])
+    # A kubelet with one --node-ip reports one family: its flags must change, so it must be in the inventory.
+    with pytest.raises(DualStackError) as err:
+        cn.check_inventory_covers([with_ips("pool-a", "10.0.0.5"), with_ips("pool-b", "10.0.0.6", "fd00::6")], [],
+                                  "api_only", ["IPv4", "IPv6"], False, "calico")
+    assert "pool-a reports InternalIP 10.0.0.5 only, no IPv6: a kubelet reports both families only when it runs " \
+           "--node-ip with one address per family or a cloud-controller-manager sets both" in str(err.value)
+    assert "pool-b" not in str(err.value)
+    # Re-registered under a bridge CNI, the node's bridge keeps the old gateway: a host task must remove it.
+    for cni in ("flannel", "bridge"):
+        with pytest.raises(DualStackError, match="pool-a would be registered again with a new IPv4 podCIDR, and the %s "
+                                                 "CNI's bridge" % cni):
+            cn.check_inventory_covers(dual, ["cp1"], "api_only", ["IPv4", "IPv6"], True, cni)
+    assert cn.check_inventory_covers(dual, ["cp1"], "api_only", ["IPv4", "IPv6"], False, "flannel") == ["pool-a", "pool-b"]
+    with pytest.raises(DualStackError, match=r"dualstack_nodes_outside_inventory='skip' is not one of refuse, api_only"):
+        cn.check_inventory_covers(dual, ["cp1"], "skip", ["IPv4", "IPv6"])
+
+
 def test_reregistrable():
     cn.check_reregistrable([node("w1")], {"w1": {"register-node": "true"}, "w2": {}})
     with pytest.raises(DualStackError) as err:

@@ -133,3 +133,15 @@ def test_services_to_downgrade_skips_external_names_and_single_stack():
 def test_nodes_with_extra_cidrs():
     nodes = [node("a", ["10.244.0.0/24"]), node("b", ["10.244.1.0/24", "fd00:10:244:1::/64"]), node("c", [])]
     assert nodes_with_extra_cidrs(nodes, "IPv4") == ["b"]
+
+
+def test_a_node_outside_the_inventory_goes_back_through_the_api_only_when_it_came_that_way():
+    pool = node("pool-1", ["10.244.3.0/24", "fd00:10:244:3::/64"], ["192.168.77.31", "fd00:77::31"])
+    objects = current()["node_objects"] + [pool]
+    with pytest.raises(DualStackError, match="Node\\(s\\) pool-1 hold a podCIDR of the dropped family and are not in the "
+                                             "inventory's k8s_cluster group"):
+        rollback_plan(current(node_objects=objects), "v1.34.12")
+    plan = rollback_plan(current(node_objects=objects, outside_inventory="api_only"), "v1.34.12")
+    assert plan["nodes_api_only"] == ["pool-1"] and "pool-1" in plan["nodes_to_reregister"]
+    assert "pool-1" not in plan["kubelet"]
+    assert rollback_plan(current(), "v1.34.12")["nodes_api_only"] == []
