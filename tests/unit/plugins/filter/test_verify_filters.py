@@ -9,7 +9,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 FILTERS = ["agnhost_image", "netexec_dial_path", "netexec_dial_result", "nslookup_addresses", "cluster_domain",
-           "dns_records_check"]
+           "dns_records_check", "ips_outside_ranges"]
 
 
 def load(name):
@@ -36,6 +36,7 @@ def test_filters_compute():
     assert f("nslookup_addresses")("Server: 1.1.1.1\nAddress: 1.1.1.1#53\n\nName: x\nAddress: 10.0.0.1\n") == ["10.0.0.1"]
     assert f("cluster_domain")("search ns.svc.cluster.local\n", "ns") == "cluster.local"
     assert f("dns_records_check")(["10.0.0.1"], [], ["IPv4"], cluster_ips=["10.0.0.1"])["ok"]
+    assert f("ips_outside_ranges")(["10.0.0.1", "10.1.0.1"], "10.0.0.0/16") == ["10.1.0.1"]
 
 
 @pytest.mark.parametrize("name, args, kwargs, words", [
