@@ -43,6 +43,10 @@ and ``k8s.io/client-go/pkg/version``, so ``/version`` reports e.g. ``v1.34.12``.
 Measured on 2 cores (fresh cache, modules downloaded on the way): kubernetes 422 s, etcd
 31 s, CoreDNS 137 s, 594 s in all; a second cold build gave byte-identical executables.
 
+``agnhost`` (upstream's e2e test program, ``test/images/agnhost`` of the kubernetes module) is
+built the same way in a wrapper of its own, with ``-X main.Version=<its VERSION file>`` as
+upstream's Makefile does; the lab image of it carries that tag (see :mod:`dslab.images`).
+
 Environment: ``DUALSTACK_LAB_CACHE`` (cache root), ``DUALSTACK_LAB_GO`` (go binary; default
 ``go`` on PATH, then /usr/local/go/bin/go), ``DUALSTACK_LAB_SKIP_COREDNS=1``,
 ``DUALSTACK_LAB_GENERATE_OPENAPI=1``, ``GOPROXY`` (kept if set).  Builds take
@@ -96,11 +100,16 @@ KUBE_COMMANDS: tuple[tuple[str, str], ...] = tuple(
 )
 ETCD_COMMANDS: tuple[tuple[str, str], ...] = ((ETCD_SERVER_MODULE, "etcd"), (ETCDCTL_MODULE, "etcdctl"))
 COREDNS_COMMANDS: tuple[tuple[str, str], ...] = ((COREDNS_MODULE, "coredns"),)
+#: Upstream's e2e test image program (test/images/agnhost in the kubernetes module).
+AGNHOST_REL = "test/images/agnhost"
+AGNHOST_COMMANDS: tuple[tuple[str, str], ...] = ((f"{K8S_MODULE}/{AGNHOST_REL}", "agnhost"),)
 
 #: Packages whose version variables are set with -X in kubernetes binaries.
 KUBE_VERSION_PACKAGES = ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version")
 ETCD_VERSION_VAR = "go.etcd.io/etcd/api/v3/version.GitSHA"
 COREDNS_VERSION_VAR = "github.com/coredns/coredns/coremain.GitCommit"
+#: What upstream's test/images/agnhost/Makefile sets (LD_FLAGS = -X 'main.Version=$(VERSION)').
+AGNHOST_VERSION_VAR = "main.Version"
 
 OPENAPI_REL = "pkg/generated/openapi/zz_generated.openapi.go"
 OPENAPI_PKG = f"{K8S_MODULE}/pkg/generated/openapi"
@@ -619,6 +628,42 @@ def build_kubernetes(version: str, root: Path, log: Log) -> dict[str, str]:
     return components
 
 
+def parse_agnhost_version(text: str) -> str:
+    """Return the agnhost image tag of ``test/images/agnhost/VERSION`` (e.g. ``2.56``)."""
+    tag = text.strip()
+    if not re.fullmatch(r"\d+\.\d+(\.\d+)?", tag):
+        raise ValueError(f"not an agnhost version: {tag!r}")
+    return tag
+
+
+def build_agnhost(version: str, root: Path, log: Log) -> str:
+    """Build upstream's e2e ``agnhost`` from the kubernetes module of ``version``; return its
+    image tag (the module's ``test/images/agnhost/VERSION``).
+
+    It uses a wrapper module of its own (the same go.mod as the kubernetes one), static,
+    ``-ldflags "-s -w -X main.Version=<tag>"`` as upstream's Makefile sets it.
+    """
+    work = version_dir(version, root) / "work" / "agnhost"
+    k8s = download_module(K8S_MODULE, version, root, work.parent / "dl")
+    k8s_dir = Path(k8s["Dir"])
+    tag = parse_agnhost_version((k8s_dir / AGNHOST_REL / "VERSION").read_text())
+    prepare_wrapper(work, kube_wrapper_gomod(Path(k8s["GoMod"]).read_text(), version))
+    took = go_build(work, AGNHOST_COMMANDS, simple_ldflags(AGNHOST_VERSION_VAR, tag), version, root, log)
+    write_stamp(version, "agnhost", {"version": tag, "seconds": round(took)}, root)
+    return tag
+
+
+def agnhost_tag(version: str, root: Path) -> str:
+    """Return the agnhost tag of ``version``: from its build stamp, else the module's VERSION."""
+    stamp = stamp_path(version, "agnhost", root)
+    if stamp.exists():
+        tag = json.loads(stamp.read_text()).get("version")
+        if tag:
+            return str(tag)
+    k8s = download_module(K8S_MODULE, version, root, version_dir(version, root) / "work" / "dl")
+    return parse_agnhost_version((Path(k8s["Dir"]) / AGNHOST_REL / "VERSION").read_text())
+
+
 def kube_components(version: str, root: Path) -> dict[str, str]:
     """Return kubeadm's etcd/CoreDNS/pause versions recorded at build time (or read them)."""
     stamp = stamp_path(version, "kubernetes", root)
@@ -679,7 +724,7 @@ def build_lock(root: Path, log: Log) -> Iterator[None]:
 
 def missing_products(version: str, root: Path) -> list[str]:
     """Return the products of ``version`` that are not completely built yet."""
-    products = [("kubernetes", KUBE_COMMANDS), ("etcd", ETCD_COMMANDS)]
+    products = [("kubernetes", KUBE_COMMANDS), ("etcd", ETCD_COMMANDS), ("agnhost", AGNHOST_COMMANDS)]
     if os.environ.get("DUALSTACK_LAB_SKIP_COREDNS") != "1":
         products.append(("coredns", COREDNS_COMMANDS))
     return [name for name, commands in products
@@ -690,7 +735,7 @@ def ensure_binaries(version: str | None = None, *, log: Log = print) -> Path:
     """Return a directory with the lab's executables for ``version``, building what is missing.
 
     The directory holds kubeadm, kubelet, kube-apiserver, kube-controller-manager,
-    kube-scheduler, kube-proxy, kubectl, etcd, etcdctl and coredns.  Each product is rebuilt
+    kube-scheduler, kube-proxy, kubectl, etcd, etcdctl, coredns and agnhost.  Each product is rebuilt
     only when its stamp or one of its executables is missing.  A cold build takes about ten
     minutes on two cores.  Set ``DUALSTACK_LAB_SKIP_COREDNS=1`` to leave CoreDNS out.
     """
@@ -707,5 +752,7 @@ def ensure_binaries(version: str | None = None, *, log: Log = print) -> Path:
                 build_etcd(version, etcd_module_version(comps["etcd"]), root, log)
             if "coredns" in missing:
                 build_coredns(version, comps["coredns"], root, log)
+            if "agnhost" in missing:
+                build_agnhost(version, root, log)
     log(f"binaries for {version} ready in {bdir}")
     return bdir

@@ -206,7 +206,7 @@ def node_images(n: Node) -> set[str]:
 
 
 #: Images a worker needs (by role); the control plane gets every image.
-WORKER_IMAGE_ROLES = ("pause", "kube-proxy", "coredns", "testbox")
+WORKER_IMAGE_ROLES = ("pause", "kube-proxy", "coredns", "agnhost", "testbox")
 
 
 def images_for(n: Node, tarballs: dict[str, Path], refs: dict[str, str]) -> dict[str, Path]:

@@ -9,6 +9,13 @@ assembled by this module from local files with :mod:`tarfile`, :mod:`json` and :
 * ``registry.k8s.io/kube-proxy`` with Debian's iptables (nf_tables backend) and conntrack;
 * ``registry.k8s.io/coredns/coredns`` (``/coredns``) when CoreDNS was built;
 * ``registry.k8s.io/pause`` from ``lab/images/pause.c`` compiled with ``gcc -static``;
+* ``registry.k8s.io/e2e-test-images/agnhost:<tag>``: upstream's e2e test program built from
+  ``test/images/agnhost`` of the pinned kubernetes module, tagged with that directory's
+  ``VERSION`` (2.56 for 1.34), under the very name upstream's e2e suite pulls, so that the
+  verify role's default image is present on the lab's nodes.  Entrypoint ``/agnhost`` and
+  command ``pause`` as upstream's Dockerfile; upstream's image is alpine with bind-tools, curl
+  and netcat, the lab's carries Debian's static busybox applets instead, so ``sh``, ``nc``,
+  ``nslookup`` (``-type=a``/``-type=aaaa``) and ``cat`` exist in both;
 * ``dualstack.lab/testbox:1``, Debian's static busybox with every applet linked, serving HTTP
   on port 8080 by default (``/www``; ``/cgi-bin/whoami`` answers the pod's hostname and the
   client's address).  Its entrypoint ``/init`` is the pause program in init mode: it runs the
@@ -49,13 +56,17 @@ from dslab import build
 Log = Callable[[str], None]
 
 REGISTRY = "registry.k8s.io"
+#: Upstream's e2e test image repository (test/utils/image/manifest.go: PromoterE2eRegistry).
+AGNHOST_REPOSITORY = f"{REGISTRY}/e2e-test-images/agnhost"
+#: Ports upstream's agnhost Dockerfile exposes.
+AGNHOST_PORTS = ("80/tcp", "8080/tcp", "8081/tcp", "9376/tcp", "5000/tcp")
 TESTBOX_REF = "dualstack.lab/testbox:1"
 PAUSE_SOURCE = Path(__file__).resolve().parent.parent / "images" / "pause.c"
 
 #: kubeadm's etcd / CoreDNS / pause versions for releases already looked at, so that
 #: :func:`image_refs` needs no download for them; other releases read kubeadm's constants.
 KNOWN_COMPONENTS: dict[str, dict[str, str]] = {
-    "v1.34.12": {"etcd": "3.6.5-0", "coredns": "v1.12.1", "pause": "3.10.1"},
+    "v1.34.12": {"etcd": "3.6.5-0", "coredns": "v1.12.1", "pause": "3.10.1", "agnhost": "2.56"},
 }
 
 BASE_ENV_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -81,17 +92,19 @@ FIXED_CREATED = "1970-01-01T00:00:00Z"
 
 
 def components(version: str) -> dict[str, str]:
-    """Return kubeadm's etcd, CoreDNS and pause versions for a Kubernetes release."""
+    """Return kubeadm's etcd, CoreDNS and pause versions and the agnhost tag for a release."""
     if version in KNOWN_COMPONENTS:
         return dict(KNOWN_COMPONENTS[version])
-    return build.kube_components(version, build.cache_root())
+    comps = build.kube_components(version, build.cache_root())
+    comps.setdefault("agnhost", build.agnhost_tag(version, build.cache_root()))
+    return comps
 
 
 def image_refs(version: str | None = None) -> dict[str, str]:
     """Return role -> image reference, exactly as kubeadm of ``version`` expects them.
 
     Roles: kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy, etcd,
-    coredns, pause, testbox.
+    coredns, pause, agnhost, testbox.
     """
     version = version or build.DEFAULT_VERSION
     comps = components(version)
@@ -100,6 +113,7 @@ def image_refs(version: str | None = None) -> dict[str, str]:
     refs["coredns"] = f"{REGISTRY}/coredns/coredns:{comps['coredns']}"
     refs["pause"] = f"{REGISTRY}/pause:{comps['pause']}"
     refs["etcd"] = f"{REGISTRY}/etcd:{comps['etcd']}"
+    refs["agnhost"] = f"{AGNHOST_REPOSITORY}:{comps['agnhost']}"
     refs["testbox"] = TESTBOX_REF
     return refs
 
@@ -414,6 +428,25 @@ def testbox_layer(busybox: Path, applets: Iterable[str], init: Path | None = Non
     return layer
 
 
+def agnhost_layer(agnhost: Path, busybox: Path, applets: Iterable[str]) -> Layer:
+    """Return the agnhost layer: ``/agnhost`` (and upstream's ``/agnhost-2`` link), ``/uploads``
+    (netexec's upload directory), upstream's ``user-defined-in-image`` user and group, and
+    ``/bin/busybox`` with one link per applet (``sh``, ``nc``, ``nslookup``, ``cat``, ...)."""
+    layer = Layer()
+    layer.add_file("/agnhost", agnhost, 0o755)
+    layer.add_symlink("/agnhost-2", "agnhost")
+    layer.add_dir("/uploads")
+    layer.add_bytes("/etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n"
+                                   b"nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
+                                   b"user-defined-in-image:x:1000:1000::/home/user-defined-in-image:/bin/sh\n")
+    layer.add_bytes("/etc/group", b"root:x:0:\nnogroup:x:65534:\nuser-defined-in-image:x:1000:\n"
+                                  b"group-defined-in-image:x:50000:user-defined-in-image\n")
+    layer.add_file("/bin/busybox", busybox, 0o755)
+    for applet in applets:
+        layer.add_symlink(f"/bin/{applet}", "busybox")
+    return layer
+
+
 def compile_pause(dest: Path, source: Path = PAUSE_SOURCE) -> Path:
     """Compile ``pause.c`` statically (``gcc -static -Os -s``) to ``dest``."""
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -424,11 +457,11 @@ def compile_pause(dest: Path, source: Path = PAUSE_SOURCE) -> Path:
 
 
 ROLES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kube-proxy",
-         "coredns", "pause", "testbox")
+         "coredns", "pause", "agnhost", "testbox")
 
 
 def image_spec(role: str, ref: str, bin_dir: Path, pause_bin: Path) -> ImageSpec | None:
-    """Return the spec of the lab image for ``role`` (None for CoreDNS when it was not built)."""
+    """Return the spec of the lab image for ``role`` (None for CoreDNS or agnhost when not built)."""
     base = base_layer()
     if role in ("kube-apiserver", "kube-controller-manager", "kube-scheduler"):
         return ImageSpec(ref, [base, binary_layer({f"/usr/local/bin/{role}": bin_dir / role})],
@@ -449,6 +482,11 @@ def image_spec(role: str, ref: str, bin_dir: Path, pause_bin: Path) -> ImageSpec
     if role == "pause":
         return ImageSpec(ref, [binary_layer({"/pause": pause_bin})], entrypoint=["/pause"],
                          env=["PATH=/"], user="65535:65535")
+    if role == "agnhost":
+        if not (bin_dir / "agnhost").is_file():
+            return None
+        return ImageSpec(ref, [base, agnhost_layer(bin_dir / "agnhost", Path(BUSYBOX), busybox_applets())],
+                         entrypoint=["/agnhost"], cmd=["pause"], exposed_ports=list(AGNHOST_PORTS))
     if role == "testbox":
         return ImageSpec(ref, [base, testbox_layer(Path(BUSYBOX), busybox_applets(), pause_bin)],
                          entrypoint=["/init"],
@@ -505,8 +543,8 @@ def ensure_images(version: str | None = None, *, log: Log = print) -> dict[str, 
 
 
 def wanted_roles(bins: Path) -> list[str]:
-    """Return the image roles to build: all of :data:`ROLES`, CoreDNS only if it was built."""
-    return [role for role in ROLES if role != "coredns" or (bins / "coredns").is_file()]
+    """Return the image roles to build: all of :data:`ROLES`, CoreDNS and agnhost only if built."""
+    return [role for role in ROLES if role not in ("coredns", "agnhost") or (bins / role).is_file()]
 
 
 def images_current(version: str, bins: Path, out_dir: Path) -> bool:

@@ -49,7 +49,7 @@ POINTS = [
     ("Cordon and restore labels and annotations: dslab-cp1", 0.2),
     ("Recreate them so that they get addresses", 0.5),
     ("Flush the dedicated chain before refilling it in order", 0.0),
-    ("Create the namespace, a testbox DaemonSet", 2.0),
+    ("Create the namespace, an agnhost netexec DaemonSet", 2.0),
     # Hand-installed lab (DUALSTACK_LAB_STYLE=units): files written, unit not restarted yet.
     ("Restart the systemd unit with its new flags: kube-apiserver", 0.0),
     ("Write the KubeProxyConfiguration file when it changes (backup kept)", 0.8),

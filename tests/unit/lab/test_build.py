@@ -332,17 +332,18 @@ def test_ensure_binaries_skips_built_products(monkeypatch, tmp_path):
     version = "v1.34.12"
     bdir = build.bin_dir(version, tmp_path)
     bdir.mkdir(parents=True)
-    for _pkg, name in build.KUBE_COMMANDS + build.ETCD_COMMANDS + build.COREDNS_COMMANDS:
+    for _pkg, name in build.KUBE_COMMANDS + build.ETCD_COMMANDS + build.COREDNS_COMMANDS + build.AGNHOST_COMMANDS:
         (bdir / name).write_text("x")
     comps = {"etcd": "3.6.5-0", "coredns": "v1.12.1", "pause": "3.10.1"}
     build.write_stamp(version, "kubernetes", {"components": comps}, tmp_path)
     build.write_stamp(version, "etcd", {}, tmp_path)
     build.write_stamp(version, "coredns", {}, tmp_path)
+    build.write_stamp(version, "agnhost", {"version": "2.56"}, tmp_path)
 
     def fail(*_a, **_k):
         raise AssertionError("should not build")
 
-    for name in ("build_kubernetes", "build_etcd", "build_coredns", "download_module"):
+    for name in ("build_kubernetes", "build_etcd", "build_coredns", "build_agnhost", "download_module"):
         monkeypatch.setattr(build, name, fail)
     assert build.ensure_binaries(log=lambda _m: None) == bdir
 
@@ -361,8 +362,9 @@ def test_ensure_binaries_builds_missing_products(monkeypatch, tmp_path):
     monkeypatch.setattr(build, "build_kubernetes", fake_kube)
     monkeypatch.setattr(build, "build_etcd", lambda v, ev, r, log: calls.append(("etcd", ev)))
     monkeypatch.setattr(build, "build_coredns", lambda *a: calls.append(("coredns",)))
+    monkeypatch.setattr(build, "build_agnhost", lambda v, r, log: calls.append(("agnhost", v)))
     build.ensure_binaries("v1.34.12", log=lambda _m: None)
-    assert calls == [("kubernetes", "v1.34.12"), ("etcd", "v3.6.5")]
+    assert calls == [("kubernetes", "v1.34.12"), ("etcd", "v3.6.5"), ("agnhost", "v1.34.12")]
 
 
 def test_build_lock_waits_for_another_holder(tmp_path):
@@ -387,12 +389,42 @@ def test_build_lock_waits_for_another_holder(tmp_path):
 
 def test_missing_products(tmp_path, monkeypatch):
     monkeypatch.delenv("DUALSTACK_LAB_SKIP_COREDNS", raising=False)
-    assert build.missing_products("v1.34.12", tmp_path) == ["kubernetes", "etcd", "coredns"]
+    assert build.missing_products("v1.34.12", tmp_path) == ["kubernetes", "etcd", "agnhost", "coredns"]
     bdir = build.bin_dir("v1.34.12", tmp_path)
     bdir.mkdir(parents=True)
     for _pkg, name in build.ETCD_COMMANDS:
         (bdir / name).write_text("x")
     build.write_stamp("v1.34.12", "etcd", {}, tmp_path)
-    assert build.missing_products("v1.34.12", tmp_path) == ["kubernetes", "coredns"]
+    assert build.missing_products("v1.34.12", tmp_path) == ["kubernetes", "agnhost", "coredns"]
     monkeypatch.setenv("DUALSTACK_LAB_SKIP_COREDNS", "1")
-    assert build.missing_products("v1.34.12", tmp_path) == ["kubernetes"]
+    assert build.missing_products("v1.34.12", tmp_path) == ["kubernetes", "agnhost"]
+
+
+def test_parse_agnhost_version():
+    assert build.parse_agnhost_version("2.56\n") == "2.56"
+    assert build.parse_agnhost_version("2.4.1") == "2.4.1"
+    with pytest.raises(ValueError):
+        build.parse_agnhost_version("latest")
+
+
+def test_build_agnhost_from_the_kubernetes_module(monkeypatch, tmp_path):
+    k8s = tmp_path / "mod" / "kubernetes"
+    (k8s / build.AGNHOST_REL).mkdir(parents=True)
+    (k8s / build.AGNHOST_REL / "VERSION").write_text("2.56\n")
+    gomod = tmp_path / "mod" / "go.mod"
+    gomod.write_text("module k8s.io/kubernetes\n\ngo 1.24.0\n\nreplace (\n\tk8s.io/api => ./staging/src/k8s.io/api\n)\n")
+    monkeypatch.setattr(build, "download_module", lambda *a: {"Dir": str(k8s), "GoMod": str(gomod)})
+    seen = {}
+
+    def fake_go_build(work, commands, ldflags, version, root, log):
+        seen.update(work=work, commands=commands, ldflags=ldflags)
+        return 5.0
+
+    monkeypatch.setattr(build, "go_build", fake_go_build)
+    assert build.build_agnhost("v1.34.12", tmp_path, lambda _m: None) == "2.56"
+    assert seen["commands"] == (("k8s.io/kubernetes/test/images/agnhost", "agnhost"),)
+    assert seen["ldflags"] == "-s -w -X main.Version=2.56"
+    assert "k8s.io/api => k8s.io/api v0.34.12" in (seen["work"] / "go.mod").read_text()
+    assert build.agnhost_tag("v1.34.12", tmp_path) == "2.56"  # from the stamp
+    build.stamp_path("v1.34.12", "agnhost", tmp_path).unlink()
+    assert build.agnhost_tag("v1.34.12", tmp_path) == "2.56"  # from the module's VERSION

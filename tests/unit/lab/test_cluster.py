@@ -23,6 +23,7 @@ REFS = {
     "etcd": "registry.k8s.io/etcd:3.6.4-0",
     "coredns": "registry.k8s.io/coredns/coredns:v1.12.1",
     "pause": "registry.k8s.io/pause:3.10.1",
+    "agnhost": "registry.k8s.io/e2e-test-images/agnhost:2.56",
     "testbox": "dualstack.lab/testbox:1",
 }
 
@@ -246,7 +247,7 @@ def test_podnet_rbac_reads_nodes_only() -> None:
 def test_workers_get_only_the_images_they_run() -> None:
     tars = {ref: Path(f"/x/{i}.tar") for i, ref in enumerate(REFS.values())}
     worker = cluster.images_for(net.node("w1"), tars, REFS)
-    assert set(worker) == {REFS["pause"], REFS["kube-proxy"], REFS["coredns"], REFS["testbox"]}
+    assert set(worker) == {REFS["pause"], REFS["kube-proxy"], REFS["coredns"], REFS["agnhost"], REFS["testbox"]}
     assert cluster.images_for(net.node("cp1"), tars, REFS) == tars
 
 

@@ -32,6 +32,7 @@ def test_image_refs_match_kubeadm_1_34_12():
         "coredns": "registry.k8s.io/coredns/coredns:v1.12.1",
         "pause": "registry.k8s.io/pause:3.10.1",
         "etcd": "registry.k8s.io/etcd:3.6.5-0",
+        "agnhost": "registry.k8s.io/e2e-test-images/agnhost:2.56",
         "testbox": "dualstack.lab/testbox:1",
     }
     assert images.image_refs() == images.image_refs(build.DEFAULT_VERSION)
@@ -170,6 +171,40 @@ def test_testbox_layer(tmp_path):
     assert layer.entries["/www/index.html"].data == images.TESTBOX_INDEX
 
 
+def test_agnhost_layer(tmp_path):
+    agnhost = tmp_path / "agnhost"
+    agnhost.write_bytes(b"go")
+    busybox = tmp_path / "busybox"
+    busybox.write_bytes(b"bb")
+    layer = images.agnhost_layer(agnhost, busybox, ["sh", "nc", "nslookup", "cat"])
+    assert layer.entries["/agnhost"].source == agnhost and layer.entries["/agnhost"].mode == 0o755
+    assert layer.entries["/agnhost-2"].target == "agnhost"
+    assert layer.entries["/uploads"].kind == "dir"
+    for applet in ("sh", "nc", "nslookup", "cat"):
+        assert layer.entries[f"/bin/{applet}"].target == "busybox"
+    assert b"user-defined-in-image:x:1000:" in layer.entries["/etc/passwd"].data
+    assert b"group-defined-in-image:x:50000:user-defined-in-image" in layer.entries["/etc/group"].data
+
+
+@pytest.mark.skipif(not Path(images.BUSYBOX).exists(), reason="no host busybox")
+def test_agnhost_image_spec_like_upstream(tmp_path):
+    bins = tmp_path / "bin"
+    bins.mkdir()
+    refs = images.image_refs("v1.34.12")
+    assert images.image_spec("agnhost", refs["agnhost"], bins, tmp_path / "pause") is None  # not built
+    (bins / "agnhost").write_bytes(b"x")
+    spec = images.image_spec("agnhost", refs["agnhost"], bins, tmp_path / "pause")
+    assert spec.ref == "registry.k8s.io/e2e-test-images/agnhost:2.56"
+    assert spec.entrypoint == ["/agnhost"] and spec.cmd == ["pause"]
+    assert "8080/tcp" in spec.exposed_ports and any("/bin" in e.split(":") for e in spec.env)
+    top = spec.layers[-1].entries
+    # what the verify role runs in it: nslookup -type=a/aaaa, cat /etc/resolv.conf; and sh, nc
+    for applet in ("sh", "nc", "nslookup", "cat"):
+        assert top[f"/bin/{applet}"].target == "busybox"
+    out = subprocess.run([images.BUSYBOX, "nslookup", "--help"], capture_output=True, text=True, check=False)
+    assert "-type=" in out.stdout + out.stderr
+
+
 def test_image_spec_configs(tmp_path):
     bins = tmp_path / "bin"
     bins.mkdir()
@@ -301,7 +336,7 @@ def test_images_current_needs_stamp_and_every_wanted_tarball(tmp_path, monkeypat
     bins.mkdir()
     out = tmp_path / "images"
     out.mkdir()
-    assert images.wanted_roles(bins) == [r for r in images.ROLES if r != "coredns"]
+    assert images.wanted_roles(bins) == [r for r in images.ROLES if r not in ("coredns", "agnhost")]
     refs = images.image_refs("v1.34.12")
     for role in images.wanted_roles(bins):
         (out / images.tarball_name(refs[role])).write_bytes(b"tar")
