@@ -119,12 +119,13 @@ def ensure_bridge() -> None:
 
 #: A node shaped like many real ones (kubeadm style, bridge lab): its kubelet runs without
 #: ``--node-ip`` (kubeadm joins it without one; the kubelet picks its InternalIP from its name), it has a
-#: second interface holding an address of each family (a storage or backup network), and its node
+#: second interface (a veth whose peer stays inside the node) holding an address of each family (a storage or backup network), and its node
 #: interface carries an RFC 4941 temporary IPv6 address next to the node's own. Preflight must keep the
 #: InternalIP and pick fd00:77::22: the temporary one has a finite lifetime, the second interface is
 #: neither the InternalIP's nor the default route's.
 SHAPED_NODE = "dslab-w2"
 SECOND_INTERFACE = "eth1"
+SECOND_PEER = "eth1-peer"
 SECOND_ADDRESSES = ("10.9.0.22/24", "fd09::22/64")
 
 
@@ -160,7 +161,9 @@ def ensure_node_netns(n: Node, shaped: bool = False) -> None:
     run(ns + ["-6", "route", "replace", "default", "via", HOST_V6, "dev", "eth0"])
     if shape:
         if not link_exists(SECOND_INTERFACE, n.netns):
-            run(ns + ["link", "add", SECOND_INTERFACE, "type", "dummy"])
+            # A veth pair inside the node (the host kernel may lack the dummy module): eth1 has a carrier.
+            run(ns + ["link", "add", SECOND_INTERFACE, "type", "veth", "peer", "name", SECOND_PEER])
+        run(ns + ["link", "set", SECOND_PEER, "up"])
         run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w",
              f"net.ipv6.conf.{SECOND_INTERFACE}.accept_dad=0", f"net.ipv6.conf.{SECOND_INTERFACE}.disable_ipv6=0"])
         second = addresses(SECOND_INTERFACE, n.netns)

@@ -53,6 +53,21 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions impo
 )
 
 
+def check_ipv4_primary(families: List[str], pod: List[str]) -> None:
+    """The cluster must be IPv4 single-stack now: the collection adds IPv6 to IPv4 clusters.
+
+    The CNI edits (flannel's ``Network`` stays the IPv4 range and ``IPv6Network`` is added; Calico's
+    IPv6 pool, ``assign_ipv6``, ``FELIX_IPV6SUPPORT``) and the egress rules (IPv6 masquerade) are
+    written for that direction only, so an IPv6-primary target would pass the control plane,
+    kubelets and Nodes and stop at the CNI play (review: style-review, "a rule is checked too late").
+    """
+    if families and families[0] != "IPv4":
+        raise DualStackError(
+            "pod ranges %s put %s first: this collection converts IPv4 single-stack clusters (the CNI and egress steps "
+            "add IPv6 to an IPv4 pod network); an IPv6 single-stack cluster cannot be converted by it. Nothing was "
+            "changed" % (",".join(pod), families[0]))
+
+
 def check_same_primary_family(pod: List[str], service: List[str]) -> None:
     """Pod and Service ranges must list the same families in the same order.
 
@@ -216,6 +231,7 @@ def conversion_plan(
         require_convertible_version(version, kube_version)
         nodes, extra, running = apply_current(current, pod, service, families, nodes, kube_version)
         cluster_nodes = len(current.get("node_objects") or [])
+    check_ipv4_primary(families, pod)
     kubelet = {host: node_ips(host, addresses, families) for host, addresses in sorted(nodes.items())}
     check_node_ips_outside([parse_cidr(cidr) for cidr in pod + service], kubelet)
     count = planned_node_count(node_count, len(nodes), cluster_nodes)

@@ -77,11 +77,13 @@ class Lab:
                                       if "configMap" in v],
                        "selector": o["spec"]["selector"].get("matchLabels", {})} for o in objs if o["kind"] == "DaemonSet"]
         pods = [c for c in str(extra.get("dualstack_pod_cidrs", PODS)).split(",") if c]
-        return {"pod_cidrs": pods, "cni": detect_cni(daemonsets, configmaps, {"cp1": [conf], "w1": [conf]})}
+        services = [c for c in str(extra.get("dualstack_service_cidrs", SERVICES)).split(",") if c]
+        return {"pod_cidrs": pods, "service_cidrs": services,
+                "cni": detect_cni(daemonsets, configmaps, {"cp1": [conf], "w1": [conf]})}
 
     def run(self, role, extra=None, check=False):
         extra = dict(extra or {})
-        if role == "cni" and "preflight_plan" not in extra:
+        if role in ("cni", "egress") and "preflight_plan" not in extra:
             extra["preflight_plan"] = self.plan(extra)
         host_vars = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
                      "egress_ip6tables": str(self.tmp / "{{ inventory_hostname }}" / "ip6tables"),

@@ -94,3 +94,9 @@ def test_single_stack_plan_removes_the_other_family_flag():
     result = plan(pod_cidrs="10.244.0.0/16", service_cidrs="10.96.0.0/16", nodes={"cp1": "192.168.77.11"}, node_cidrs="")
     flags = result["kube-controller-manager"]
     assert flags["node-cidr-mask-size-ipv4"] == 24 and flags["node-cidr-mask-size-ipv6"] is None
+
+
+def test_an_ipv6_primary_target_is_refused_before_any_change():
+    with pytest.raises(DualStackError, match="put IPv6 first: this collection converts IPv4 single-stack clusters"):
+        conversion_plan("fd00:10:244::/56,10.244.0.0/16", "fd00:10:96::/112,10.96.0.0/16", "v1.34.12",
+                        {"cp1": "fd00:77::11,192.168.77.11"})
