@@ -43,7 +43,7 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.node_masks im
     running_node_masks,
 )
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni_detect import detect_cni
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError, ErrorList
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.feature_gates import feature_gates
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import (
     check_declared_version,
@@ -214,30 +214,49 @@ def conversion_plan(
     (default: that many) is how many nodes the pod ranges must hold. A flag value of
     ``None`` means "remove this flag". The result is what the roles apply.
     """
-    version = parse_version(kube_version)
-    require_dual_stack_version(version, kube_version)
-    pod = dualstack_cidrs(pod_cidrs, kind="pod")
-    service = dualstack_cidrs(service_cidrs, kind="service", kube_version=kube_version)
-    check_same_primary_family(pod, service)
-    host_networks = dualstack_cidrs(node_cidrs, kind="pod") if node_cidrs not in (None, "", []) else []
-    check_no_overlap({"pod": pod, "Service": service, "node": host_networks})
+    errors = ErrorList()
+    version = errors.check(parse_version, kube_version)
+    if version is not None:
+        errors.check(require_dual_stack_version, version, kube_version)
+    pod = errors.check(dualstack_cidrs, pod_cidrs, kind="pod")
+    service = errors.check(dualstack_cidrs, service_cidrs, kind="service", kube_version=kube_version if version else None)
+    host_networks = errors.check(dualstack_cidrs, node_cidrs, kind="pod") if node_cidrs not in (None, "", []) else []
+    if pod is not None and service is not None:
+        errors.check(check_same_primary_family, pod, service)
+        if host_networks is not None:
+            errors.check(check_no_overlap, {"pod": pod, "Service": service, "node": host_networks})
     if not nodes:
-        raise DualStackError("no nodes in the inventory: put hosts in kube_control_plane and kube_node")
-    families = families_of(pod)
+        errors.add("no nodes in the inventory: put hosts in kube_control_plane and kube_node")
+    families = families_of(pod) if pod is not None else []
+    if pod is not None:
+        errors.check(check_ipv4_primary, families, pod)
     extra: Dict[str, Any] = {}
     running: Optional[Dict[str, int]] = None
     cluster_nodes = 0
+    undetected: List[str] = []
     if current is not None:
-        require_convertible_version(version, kube_version)
-        nodes, extra, running = apply_current(current, pod, service, families, nodes, kube_version)
+        if version is not None:
+            errors.check(require_convertible_version, version, kube_version)
+        nodes, extra, running, undetected = apply_current(current, pod, service, families, nodes or {}, kube_version, errors)
         cluster_nodes = len(current.get("node_objects") or [])
-    check_ipv4_primary(families, pod)
-    kubelet = {host: node_ips(host, addresses, families) for host, addresses in sorted(nodes.items())}
-    check_node_ips_outside([parse_cidr(cidr) for cidr in pod + service], kubelet)
-    count = planned_node_count(node_count, len(nodes), cluster_nodes)
-    masks = node_masks(pod, count, positive_int(max_pods, "max_pods"),
-                       {"ipv4": node_mask_ipv4, "ipv6": node_mask_ipv6}, running)
-    gates = feature_gates(current_feature_gates, kube_version) or None
+    kubelet: Dict[str, List[str]] = {}
+    masks: Optional[Dict[str, int]] = None
+    if pod is not None:
+        for host, addresses in sorted((nodes or {}).items()):
+            ips = errors.check(node_ips, host, addresses, families) if host not in undetected else None
+            if ips is not None:
+                kubelet[host] = ips
+        if service is not None:
+            errors.check(check_node_ips_outside, [parse_cidr(cidr) for cidr in pod + service], kubelet)
+        count = errors.check(planned_node_count, node_count, len(nodes or {}), cluster_nodes)
+        size = errors.check(positive_int, max_pods, "max_pods")
+        masks = errors.check(node_masks, pod, count, size, {"ipv4": node_mask_ipv4, "ipv6": node_mask_ipv6}, running) \
+            if count is not None and size is not None else None
+    gates = errors.check(feature_gates, current_feature_gates, kube_version) if version is not None else None
+    errors.raise_if_any()
+    # No error recorded: the target parsed (pod, service, version and masks are set).
+    pod, service, version, masks = pod or [], service or [], version or (0, 0), masks or {}
+    gates = gates or None
     # One atomic edit: per-family masks in, the legacy flag out (core.go rejects the mix).
     controller_manager = {
         "cluster-cidr": ",".join(pod),
@@ -263,8 +282,8 @@ def conversion_plan(
     return plan
 
 
-def apply_current(current: Mapping[str, Any], pod: List[str], service: List[str], families: List[str],
-                  nodes: Mapping[str, Any], kube_version: Any) -> Any:
+def apply_current(current: Mapping[str, Any], pod: Optional[List[str]], service: Optional[List[str]],
+                  families: List[str], nodes: Mapping[str, Any], kube_version: Any, errors: ErrorList) -> Any:
     """Check the target against the running cluster and fill in detected node addresses.
 
     ``current`` keys (each optional, per host where it says so):
@@ -278,50 +297,71 @@ def apply_current(current: Mapping[str, Any], pod: List[str], service: List[str]
     ``interfaces`` (host -> ``ip -j addr show`` list), ``routes`` (host -> the outputs of ``ip -j -4 route show default`` and ``-6``, in that order),
     ``disable_ipv6`` (host -> sysctl value), ``cni`` (the inputs of :func:`cni_detect.detect_cni`: daemonsets,
     configmaps, node_configs, declared, reregister, ippools; the plan then carries ``cni``, the detected CNI,
-    and ``reregister_nodes``). Returns the nodes' addresses, the plan's extra keys and the running node masks.
+    and ``reregister_nodes``). Each independent rule's error goes to ``errors`` (rules that need a range
+    the target failed to give are skipped: ``pod``/``service`` None). Returns the nodes' addresses, the
+    plan's extra keys, the running node masks and the hosts whose addresses could not be settled.
     """
-    check_declared_version(kube_version, current.get("server_version"))
+    errors.check(check_declared_version, kube_version, current.get("server_version"))
     node_objects = list(current.get("node_objects") or [])
-    check_kubelet_versions(node_objects)
+    errors.check(check_kubelet_versions, node_objects)
     extra: Dict[str, Any] = {}
-    if current.get("cni") is not None:
-        cni = current_cni(current["cni"], pod)
-        extra = {"cni": cni, "reregister_nodes": cni["reregister_nodes"]}
-        if cni["reregister_nodes"]:
-            check_reregistrable(node_objects, current.get("kubelet_flags") or {})
+    if current.get("cni") is not None and pod is not None:
+        cni = errors.check(current_cni, current["cni"], pod)
+        if cni is not None:
+            extra = {"cni": cni, "reregister_nodes": cni["reregister_nodes"]}
+            if cni["reregister_nodes"]:
+                errors.check(check_reregistrable, node_objects, current.get("kubelet_flags") or {})
     if current.get("hosts"):
         cni = extra.get("cni") or {}
-        extra["nodes_api_only"] = check_inventory_covers(
-            node_objects, current["hosts"], current.get("outside_inventory"), families,
-            bool(cni.get("reregister_nodes", True)), cni.get("name", ""))
+        extra["nodes_api_only"] = errors.check(
+            check_inventory_covers, node_objects, current["hosts"], current.get("outside_inventory"), families,
+            bool(cni.get("reregister_nodes", True)), cni.get("name", "")) or []
     running = None
-    if current.get("service_cidrs"):
-        agreed_service = check_control_planes_agree(current["service_cidrs"], "--service-cluster-ip-range")
-        check_keeps_current(agreed_service, service, "Service ranges", "--service-cluster-ip-range")
-        now_pod = current_pod_cidrs(current.get("pod_cidrs") or {}, agreed_service, (current.get("cni") or {}).get("ippools"))
-        check_keeps_current(now_pod, pod, "pod ranges", "--cluster-cidr")
-        flags = check_control_planes_agree(current.get("controller_manager") or {}, "the node mask flags",
-                                           key=lambda f: {k: v for k, v in (f or {}).items() if k.startswith("node-cidr-mask-size")})
-        running = running_node_masks(flags or {}, split_cidr_list(now_pod))
-        check_nodes_use(running, node_objects)
+    if current.get("service_cidrs") and pod is not None and service is not None:
+        running = errors.check(running_ranges, current, pod, service, node_objects)
     for host, value in sorted((current.get("disable_ipv6") or {}).items()):
-        check_ipv6_enabled(host, value)
+        errors.check(check_ipv6_enabled, host, value)
     interfaces = current.get("interfaces") or {}
     routes = current.get("routes") or {}
     kubelet_flags = current.get("kubelet_flags") or {}
-    resolved = {}
+    resolved: Dict[str, Any] = {}
+    undetected: List[str] = []
     for host, addresses in nodes.items():
-        now = current_addresses(host, node_objects, (kubelet_flags.get(host) or {}).get("node-ip"))
-        if addresses in (None, "", []):
-            resolved[host] = detect_node_ips(host, interfaces[host], now, families, routes.get(host), pod + service) \
-                if host in interfaces else addresses
-            continue
-        resolved[host] = addresses
-        given = node_ips(host, addresses, families)
-        check_keeps_primary(host, given, now, families)
-        if host in interfaces:
-            check_present(host, given, interfaces[host])
-    return resolved, extra, running
+        settled = errors.check(settle_addresses, host, addresses, node_objects, kubelet_flags, interfaces, routes, families,
+                               (pod or []) + (service or [])) if families else addresses
+        if settled is None:
+            undetected.append(host)
+        resolved[host] = addresses if settled is None else settled
+    return resolved, extra, running, undetected
+
+
+def running_ranges(current: Mapping[str, Any], pod: List[str], service: List[str],
+                   node_objects: List[Mapping[str, Any]]) -> Optional[Dict[str, int]]:
+    """The target keeps the running ranges and node mask; return the running node masks (see :func:`apply_current`)."""
+    agreed_service = check_control_planes_agree(current["service_cidrs"], "--service-cluster-ip-range")
+    check_keeps_current(agreed_service, service, "Service ranges", "--service-cluster-ip-range")
+    now_pod = current_pod_cidrs(current.get("pod_cidrs") or {}, agreed_service, (current.get("cni") or {}).get("ippools"))
+    check_keeps_current(now_pod, pod, "pod ranges", "--cluster-cidr")
+    flags = check_control_planes_agree(current.get("controller_manager") or {}, "the node mask flags",
+                                       key=lambda f: {k: v for k, v in (f or {}).items() if k.startswith("node-cidr-mask-size")})
+    running = running_node_masks(flags or {}, split_cidr_list(now_pod))
+    check_nodes_use(running, node_objects)
+    return running
+
+
+def settle_addresses(host: str, addresses: Any, node_objects: List[Mapping[str, Any]], kubelet_flags: Mapping[str, Any],
+                     interfaces: Mapping[str, Any], routes: Mapping[str, Any], families: List[str],
+                     cluster_ranges: List[str]) -> Any:
+    """One host's addresses: detected when not given, else checked to keep its InternalIP and to be on the host."""
+    now = current_addresses(host, node_objects, (kubelet_flags.get(host) or {}).get("node-ip"))
+    if addresses in (None, "", []):
+        return detect_node_ips(host, interfaces[host], now, families, routes.get(host), cluster_ranges) \
+            if host in interfaces else addresses
+    given = node_ips(host, addresses, families)
+    check_keeps_primary(host, given, now, families)
+    if host in interfaces:
+        check_present(host, given, interfaces[host])
+    return addresses
 
 
 def current_cni(inputs: Mapping[str, Any], pod_cidrs: Optional[List[str]]) -> Dict[str, Any]:

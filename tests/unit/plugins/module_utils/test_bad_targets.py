@@ -276,3 +276,18 @@ def test_a_node_outside_the_inventory_with_both_families_is_converted_through_th
     with pytest.raises(DualStackError, match="the bridge CNI's bridge on it keeps the old gateway"):
         target({"node_objects": calico_nodes, "outside_inventory": "api_only"})
     assert target()["nodes_api_only"] == []
+
+
+def test_independent_mistakes_are_reported_together():
+    """Three mistakes, one run: kubeadm's field.ErrorList way."""
+    with pytest.raises(DualStackError) as err:
+        target({"disable_ipv6": dict(CURRENT["disable_ipv6"], w1="1"), "server_version": "v1.34.12"},
+               kube_version="v1.33.4", max_pods="lots", nodes={"cp1": "", "w1": "", "w2": "192.168.77.99"})
+    text = str(err.value)
+    assert text.startswith("4 problems, each to fix before anything changes: (1) ")
+    for words in ("v1.33.4", "w1", "max_pods", "192.168.77.99"):
+        assert words in text, words
+    # A target that does not parse is still checked against the cluster where no range is needed.
+    with pytest.raises(DualStackError) as err:
+        target({"disable_ipv6": dict(CURRENT["disable_ipv6"], w2="1")}, pod_cidrs="10.244.0.0/16,fd00:10:244::/33x")
+    assert "2 problems" in str(err.value) and "w2" in str(err.value)
