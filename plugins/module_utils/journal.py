@@ -28,3 +28,18 @@ def error_lines(lines: Any, keep: int = 3) -> List[str]:
     fatal = [line for line in text if FATAL_LINE.search(line)]
     errors = [line for line in text if ERROR_LINE.search(line)]
     return (fatal or errors or text)[-keep:] if keep > 0 else []
+
+
+#: A line of a CRI container log file (``/var/log/pods/...``): time, stream, partial/full tag, then the text.
+CRI_LOG_PREFIX = re.compile(r"^\S+Z std(?:out|err) [FP] ")
+
+
+def log_text(line: str) -> str:
+    """A log line without its CRI log file prefix (``2026-12-04T21:03:11.1Z stderr F E1204 ...`` -> ``E1204 ...``)."""
+    return CRI_LOG_PREFIX.sub("", line, count=1)
+
+
+def holds_error(text: Any) -> bool:
+    """Whether a component's log (text or lines, CRI prefixes allowed) has a klog error, fatal or Cobra ``Error:`` line."""
+    lines = text.splitlines() if isinstance(text, str) else [str(line) for line in text or []]
+    return any(ERROR_LINE.search(log_text(line)) or FATAL_LINE.search(log_text(line)) for line in lines)

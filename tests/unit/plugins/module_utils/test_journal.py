@@ -30,3 +30,11 @@ def test_fatal_kinds_before_other_errors():
 def test_without_an_error_the_last_lines():
     assert error_lines(["a", "b", "c", "d"], keep=2) == ["c", "d"]
     assert error_lines(None) == [] and error_lines("a", keep=0) == []
+
+
+def test_error_lines_are_found_in_container_logs_and_pod_log_files():
+    from ansible_collections.dualstack.kubernetes.plugins.module_utils.journal import holds_error, log_text
+    cri = "2026-12-04T21:03:11.123456789Z stderr F E1204 21:03:11.123456 1 run.go:72] \"command failed\""
+    assert log_text(cri).startswith("E1204 ")
+    assert holds_error([cri]) and holds_error("I1204 starting\nError: invalid argument \"a,b,c\"")
+    assert not holds_error("I1204 21:03:11 serving\n2026-12-04T21:03:11Z stdout F I1204 ok") and not holds_error(None)
