@@ -9,6 +9,7 @@ playbooks/site.yml runs the roles in the conversion order.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -140,3 +141,15 @@ def test_molecule_lab_rolls_back_after_verify() -> None:
     # The operator's node metadata is put back before the way back and compared after it.
     assert commands.index("{{ node_metadata }} restore") < commands.index(rollbacks[0])
     assert commands.index(rollbacks[1]) < commands.index("{{ node_metadata }} check")
+
+
+def test_molecule_playbooks_register_no_role_variable() -> None:
+    """A registered name outranks role defaults for the rest of the run on that host: the lab's own checks must not
+    register a name a role uses (the lab's `verify_dns` once replaced the verify role's boolean)."""
+    prefixes = tuple(role.name + "_" for role in (REPO / "roles").iterdir() if role.is_dir())
+    clashes = []
+    for path in sorted((REPO / "molecule").glob("*/*.yml")):
+        for name in re.findall(r"^\s*register:\s*(\w+)", path.read_text(), re.M):
+            if name.startswith(prefixes):
+                clashes.append("%s: %s" % (path.relative_to(REPO), name))
+    assert clashes == []
