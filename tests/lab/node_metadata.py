@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from workload import dslab  # noqa: E402  pylint: disable=wrong-import-position
+from workload import NS as WORKLOAD_NS, dslab  # noqa: E402  pylint: disable=wrong-import-position
 
 SNAPSHOT = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/tmp"), "dualstack-node-metadata.json")
 LABELS = {"dslab-w1": {"dualstack.test/team": "storage"}, "dslab-w2": {"dualstack.test/team": "db"}}
@@ -64,7 +64,40 @@ def differences(before: Dict[str, Any], after: Dict[str, Any]) -> List[str]:
     return out
 
 
+def workload_nodes() -> List[str]:
+    """The nodes of the workload's Running web pods (tests/lab/workload.py)."""
+    pods = json.loads(dslab("kubectl", "-n", WORKLOAD_NS, "get", "pods", "-l", "app=web", "-o", "json"))["items"]
+    return sorted(p["spec"].get("nodeName", "") for p in pods
+                  if p["status"].get("phase") == "Running" and not p["metadata"].get("deletionTimestamp"))
+
+
+def spread_workload() -> List[str]:
+    """Put the workload's two replicas on two nodes before dslab-w2 is cordoned.
+
+    With both on one worker, dslab-w2 cordoned and the control plane tainted, draining that worker
+    cannot go on: the evicted replica has nowhere to run, so its PodDisruptionBudget blocks the
+    second eviction (the collection then stops, uncordons and says so, as it should; the lab's
+    operator spreads the pods first, as one would). Its anti-affinity is only preferred, so a
+    replica deleted from the crowded node is started again on the other one.
+    """
+    for _ in range(3):
+        where = workload_nodes()
+        if len(where) == 2 and len(set(where)) == 2:
+            return where
+        crowded = max(set(where), key=where.count) if where else ""
+        pods = json.loads(dslab("kubectl", "-n", WORKLOAD_NS, "get", "pods", "-l", "app=web",
+                                "--field-selector", "spec.nodeName=%s" % crowded, "-o", "json"))["items"]
+        if pods:
+            dslab("kubectl", "-n", WORKLOAD_NS, "delete", "pod", pods[0]["metadata"]["name"], "--wait=true")
+        dslab("kubectl", "-n", WORKLOAD_NS, "rollout", "status", "deploy/web", "--timeout=120s")
+    where = workload_nodes()
+    if len(set(where)) != 2:
+        raise SystemExit("the workload's pods stay on %s; cannot cordon %s safely" % (where, CORDONED))
+    return where
+
+
 def apply() -> int:
+    print("workload pods on %s" % ", ".join(spread_workload()))
     for name, labels in LABELS.items():
         dslab("kubectl", "label", "node", name, "--overwrite", *("%s=%s" % kv for kv in labels.items()))
     for name, annotations in ANNOTATIONS.items():
