@@ -16,7 +16,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from dslab import cluster, net, nodes
 from dslab.net import Node
@@ -129,9 +129,9 @@ def ensure_credentials(log_fn: Log = log) -> dict[str, str]:
     }
 
 
-def distribute_credentials(creds: dict[str, str]) -> None:
-    """Write the agent's credentials into every node (mode 0600)."""
-    for n in net.NODES:
+def distribute_credentials(creds: dict[str, str], targets: Iterable[Node] | None = None) -> None:
+    """Write the agent's credentials into every node, or into ``targets`` (mode 0600)."""
+    for n in (net.NODES if targets is None else targets):
         conf = nodes.node_rootfs(n) / CONF_DIR
         for name, value in creds.items():
             write_file(conf / name, value + ("\n" if not value.endswith("\n") else ""), 0o600)
