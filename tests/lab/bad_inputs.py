@@ -32,6 +32,9 @@ BAD = [
     # families and order
     ({"dualstack_pod_cidrs": "fd00:10:244::/56,10.244.0.0/16", "dualstack_service_cidrs": "fd00:10:96::/112,10.96.0.0/16"},
      "does not keep the current"),
+    # the same target: every broken rule is reported in the one run, the IPv6-primary refusal too
+    ({"dualstack_pod_cidrs": "fd00:10:244::/56,10.244.0.0/16", "dualstack_service_cidrs": "fd00:10:96::/112,10.96.0.0/16"},
+     "put IPv6 first: this collection converts IPv4 single-stack clusters"),
     ({"dualstack_pod_cidrs": "10.244.0.0/16,10.245.0.0/16"}, "must be of different IP family"),
     ({"dualstack_service_cidrs": "10.96.0.0/16,10.97.0.0/16"}, "must be of different IP family"),
     ({"dualstack_pod_cidrs": "10.244.0.0/16"}, "both must list the same families in the same order"),
@@ -228,11 +231,19 @@ def without_host(inventory: str, host: str) -> str:
     return str(path)
 
 
-def check_outside_inventory(inventory: str) -> tuple:
-    """dslab-w2 left out of the inventory: its Node would stay single-stack, so preflight refuses."""
-    words = "not in the inventory's k8s_cluster group: dslab-w2"
-    passed, _, _, got = check_one(without_host(inventory, "dslab-w2"), {}, words, {})
-    return passed, "inventory without dslab-w2 (its Node is in the cluster)", words, got
+def check_outside_inventory(inventory: str) -> list:
+    """dslab-w2 left out of the inventory: its Node would stay single-stack, so preflight refuses; with
+    api_only too, since its kubelet reports one family (and the bridge CNI's gateway needs the host)."""
+    less = without_host(inventory, "dslab-w2")
+    out = []
+    for extra, words, label in (
+            ({}, "not in the inventory's k8s_cluster group: dslab-w2", "inventory without dslab-w2 (its Node is in the cluster)"),
+            ({"dualstack_nodes_outside_inventory": "api_only"},
+             "api_only cannot convert: dslab-w2 reports InternalIP 192.168.77.22 only, no IPv6",
+             "inventory without dslab-w2, dualstack_nodes_outside_inventory: api_only")):
+        passed, _, _, got = check_one(less, extra, words, {})
+        out.append((passed, label, words, got))
+    return out
 
 
 def main() -> int:
@@ -260,8 +271,9 @@ def main() -> int:
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = list(pool.map(lambda case: check_one(inv.name, *case), cases))
     if "--only-cni" not in sys.argv:
-        results.append(check_outside_inventory(inv.name))
-        cases.append("outside inventory")
+        outside = check_outside_inventory(inv.name)
+        results += outside
+        cases += ["outside inventory"] * len(outside)
     # CNI fixtures one at a time: each changes what runs for the others.
     if "--no-cni" not in sys.argv:
         results += [check_cni(inv.name, *case) for case in CNI_BAD]

@@ -103,6 +103,8 @@ BAD = [
     # families and order
     ({"pod_cidrs": "fd00:10:244::/56,10.244.0.0/16", "service_cidrs": "fd00:10:96::/112,10.96.0.0/16"}, {},
      "does not keep the current --service-cluster-ip-range[0]"),
+    ({"pod_cidrs": "fd00:10:244::/56,10.244.0.0/16", "service_cidrs": "fd00:10:96::/112,10.96.0.0/16"}, {},
+     "put IPv6 first: this collection converts IPv4 single-stack clusters"),
     ({"pod_cidrs": "fd00:10:244::/56,10.244.0.0/16"}, {}, "same families in the same order"),
     ({"service_cidrs": "fd00:10:96::/112,10.96.0.0/16"}, {}, "same families in the same order"),
     ({"pod_cidrs": "10.244.0.0/16,10.245.0.0/16"}, {}, "must be of different IP family"),
