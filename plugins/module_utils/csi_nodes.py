@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import objects_of
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.node_pods import pods_before
 
 #: The directory, under the kubelet's root directory, where node plugins register.
 REGISTRATION_DIR = "plugins_registry"
@@ -31,10 +31,7 @@ def csi_node_plugin_pods(pods: Any, registered: Any) -> List[Dict[str, str]]:
     are skipped.
     """
     out = []
-    for pod in objects_of(pods, "csi_node_plugin_pods"):
-        meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
-        if meta.get("deletionTimestamp") or str(meta.get("creationTimestamp", "")) >= str(registered):
-            continue
+    for meta, spec in pods_before(pods, registered, "csi_node_plugin_pods"):
         paths = [str((v.get("hostPath") or {}).get("path", "")).rstrip("/") for v in spec.get("volumes") or []]
         if any(p.rsplit("/", 1)[-1] == REGISTRATION_DIR for p in paths):
             out.append({"namespace": meta.get("namespace", "default"), "name": meta["name"]})

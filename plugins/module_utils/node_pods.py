@@ -12,23 +12,24 @@ restarted on its own, before this, when the plan says it caches the podCIDR).
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import objects_of
 
 
-def pods_to_recreate(pods: Any, registered: Any) -> List[Dict[str, str]]:
-    """``{namespace, name}`` of each pod on the pod network created before ``registered``.
+def pods_before(pods: Any, registered: Any, what: str) -> Iterator[Tuple[Dict[str, Any], Dict[str, Any]]]:
+    """``(metadata, spec)`` of each pod of ``pods`` created before ``registered`` and not being deleted.
 
     ``pods``: the node's pods (a ``PodList``, a list, or one Pod). ``registered``: the new Node's
-    ``metadata.creationTimestamp`` (RFC 3339, as the API prints it; such strings sort in time
-    order). Pods being deleted already are skipped.
+    ``metadata.creationTimestamp`` (RFC 3339, as the API prints it; such strings sort in time order).
     """
-    out = []
-    for pod in objects_of(pods, "pods_to_recreate"):
+    for pod in objects_of(pods, what):
         meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
-        if spec.get("hostNetwork") or meta.get("deletionTimestamp"):
-            continue
-        if str(meta.get("creationTimestamp", "")) < str(registered):
-            out.append({"namespace": meta.get("namespace", "default"), "name": meta["name"]})
-    return out
+        if not meta.get("deletionTimestamp") and str(meta.get("creationTimestamp", "")) < str(registered):
+            yield meta, spec
+
+
+def pods_to_recreate(pods: Any, registered: Any) -> List[Dict[str, str]]:
+    """``{namespace, name}`` of each pod on the pod network created before ``registered`` (see :func:`pods_before`)."""
+    return [{"namespace": meta.get("namespace", "default"), "name": meta["name"]}
+            for meta, spec in pods_before(pods, registered, "pods_to_recreate") if not spec.get("hostNetwork")]
