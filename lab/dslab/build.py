@@ -69,6 +69,7 @@ import json
 import os
 import re
 import shutil
+import tarfile
 import subprocess
 import time
 from pathlib import Path
@@ -555,6 +556,22 @@ def write_stamp(version: str, product: str, data: Mapping[str, Any], root: Path 
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(dict(data), indent=2, sort_keys=True) + "\n")
     tmp.replace(path)
+
+
+def unpack_source(tarball: Path, work: Path, where: str) -> Path:
+    """Unpack a release-source tarball into ``work`` (emptied first); return the directory holding its go.mod.
+
+    ``where`` says where the tarball comes from, for the error when it is missing.
+    """
+    if not tarball.is_file():
+        raise RuntimeError(f"{tarball} is missing: that release source comes from {where}")
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    with tarfile.open(tarball) as tar:
+        tar.extractall(work, filter="data")
+    (source,) = [p for p in work.iterdir() if (p / "go.mod").is_file()]
+    return source
 
 
 def prepare_wrapper(work: Path, gomod: str) -> Path:

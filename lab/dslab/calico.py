@@ -150,19 +150,13 @@ def lab_manifest(manifest: str, pod_subnet: str) -> str:
 
 def _source_dir(root: Path) -> Path:
     """Unpack the vendored release source once; return its root (the dir holding go.mod)."""
-    tarball = vendor_dir() / CALICO_TARBALL
-    if not tarball.is_file():
-        raise RuntimeError(f"{tarball} is missing: Calico's release source comes from ../shared/vendor")
     work = product_dir(root) / "work" / "src"
     mark = work / ".unpacked"
-    if not mark.exists():
-        if work.exists():
-            shutil.rmtree(work)
-        work.mkdir(parents=True)
-        with tarfile.open(tarball) as tar:
-            tar.extractall(work, filter="data")
-        mark.write_text(CALICO_TARBALL + "\n")
-    (source,) = [p for p in work.iterdir() if (p / "go.mod").is_file()]
+    if mark.exists():
+        (source,) = [p for p in work.iterdir() if (p / "go.mod").is_file()]
+        return source
+    source = build.unpack_source(vendor_dir() / CALICO_TARBALL, work, "../shared/vendor")
+    mark.write_text(CALICO_TARBALL + "\n")
     return source
 
 

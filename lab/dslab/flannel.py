@@ -35,8 +35,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import tarfile
 from pathlib import Path
 from typing import Mapping
 
@@ -153,16 +151,8 @@ def build_flanneld(root: Path, out: Path, log_fn: Log) -> None:
 def build_cni_plugin(root: Path, out: Path, log_fn: Log) -> str:
     """Build the ``flannel`` CNI plugin from the vendored release source; return the
     containernetworking/plugins version its go.mod requires."""
-    tarball = vendor_dir() / CNI_PLUGIN_TARBALL
-    if not tarball.is_file():
-        raise RuntimeError(f"{tarball} is missing: the flannel CNI plugin's release source comes from ../shared/vendor")
-    work = product_dir(root) / "work" / "cni-plugin"
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
-    with tarfile.open(tarball) as tar:
-        tar.extractall(work, filter="data")
-    (source,) = [p for p in work.iterdir() if (p / "go.mod").is_file()]
+    source = build.unpack_source(vendor_dir() / CNI_PLUGIN_TARBALL, product_dir(root) / "work" / "cni-plugin",
+                                 "../shared/vendor")
     _go_build(source, {"flannel": "."}, out, "-s -w", root, log_fn)
     return build.parse_requires((source / "go.mod").read_text())[CNI_PLUGINS_MODULE]
 

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-from dslab import calico, cluster, flannel, handmade, net, nodes, podnet
+from dslab import calico, cluster, csi, flannel, handmade, net, nodes, podnet
 from dslab.net import Node
 from dslab.util import (CommandError, Log, cache_root, default_version, ensure_binaries,
                         ensure_images, image_refs, log, run, run_dir, wait_for, write_file)
@@ -198,6 +198,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     tarballs = ensure_images(version, log_fn)
     refs = image_refs(version)
     cni_bins, cni_tarballs = cni_inputs(pod_network, log_fn)
+    cni_tarballs = {**cni_tarballs, **csi.ensure_images(version, log_fn)}
     mark("binaries+images")
     base = nodes.ensure_base_rootfs(log_fn)
     mark("base-rootfs")
@@ -236,6 +237,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
         cluster.wait_all_ready()
         handmade.label_control_plane()
         podnet.wait_routes()
+        deploy_csi(version, mark, log_fn)
         return _finish(mark, times, t_all, log_fn)
     write_file(nodes.node_rootfs(cp) / "etc/kubernetes/dslab-kubeadm.yaml",
                        cluster.kubeadm_init_config(version, refs, with_coredns), 0o600)
@@ -263,7 +265,15 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     else:
         podnet.wait_routes()
     cluster.wait_coredns()
+    deploy_csi(version, mark, log_fn)
     return _finish(mark, times, t_all, log_fn)
+
+
+def deploy_csi(version: str, mark: Callable[[str], None], log_fn: Log) -> None:
+    """Run the lab's CSI node plugin on every node and wait until each CSINode lists its driver."""
+    csi.deploy(version, log_fn)
+    csi.wait_registered()
+    mark("csi-node-plugin")
 
 
 def _finish(mark: Callable[[str], None], times: dict[str, float], t_all: float, log_fn: Log) -> dict[str, float]:
@@ -305,6 +315,7 @@ def join_late(name: str, log_fn: Log = log) -> dict[str, float]:
     tarballs = ensure_images(version, log_fn)
     refs = image_refs(version)
     cni_bins, cni_tarballs = cni_inputs(pod_network, log_fn)
+    cni_tarballs = {**cni_tarballs, **csi.ensure_images(version, log_fn)}
     prepare_node(n, nodes.ensure_base_rootfs(log_fn), bindir, refs, pod_network, cni_bins, "kubeadm", log_fn)
     if pod_network == "bridge":
         # The lab's pod-network agent on the node reads the Nodes with these (as `up` gives every node).

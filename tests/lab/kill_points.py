@@ -47,7 +47,7 @@ POINTS = [
     ("Delete Node dslab-w2", 0.5),
     ("Restart the kubelet so that it registers again: dslab-cp1", 0.3),
     ("Cordon and restore labels and annotations: dslab-cp1", 0.2),
-    ("Recreate them so that they get addresses", 0.5),
+    ("Recreate the other pods so that they get addresses", 0.5),
     ("Flush the dedicated chain before refilling it in order", 0.0),
     ("Create the namespace, an agnhost netexec DaemonSet", 2.0),
     # Hand-installed lab (DUALSTACK_LAB_STYLE=units): files written, unit not restarted yet.
