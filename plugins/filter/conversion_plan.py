@@ -73,7 +73,9 @@ options:
         flag value), C(controller_manager) (control-plane host to its flags), C(node_objects) (the Nodes), C(hosts)
         (the k8s_cluster group), C(kubelet_flags) (host to its kubelet's flags), C(interfaces) (host to the output of
         C(ip -j addr show)), C(routes) (host to the outputs of C(ip -j -4 route show default) and C(-6)),
-        C(disable_ipv6) (host to the sysctl value), C(cni) (the inputs of the cni_detect filter: C(daemonsets),
+        C(disable_ipv6) (host to the sysctl value), C(component_flags) (host to component to the flags it runs
+        with; the plan then has C(feature_gates), each host's C(--feature-gates) edit per component, which the roles
+        write), C(cni) (the inputs of the cni_detect filter: C(daemonsets),
         C(configmaps), C(node_configs), C(declared), C(reregister), C(ippools); the plan then has C(cni), the
         detected CNI).
     type: dict
@@ -98,6 +100,7 @@ _value:
   description: >-
     The plan: C(kube_version), C(families), C(pod_cidrs), C(service_cidrs), C(node_masks), and the flags per
     component (C(kube-apiserver), C(kube-controller-manager), C(kube-proxy)) and per node (C(kubelet)),
+    C(feature_gates) (host to component to its C(--feature-gates) edit, when O(current) has C(component_flags)),
     and C(summary), the plan as printable lines.
   type: dict
 """

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Mapping, Tuple
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import (
@@ -105,3 +105,35 @@ def feature_gates(current: Any, kube_version: Any) -> str:
     elif action == "ensure":
         gates.append((GATE, True))
     return render_feature_gates(gates)
+
+
+#: The components whose ``--feature-gates`` the roles write, per host.
+GATED_COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kubelet", "kube-proxy")
+
+
+def gates_flag(current: Any, kube_version: Any) -> Dict[str, Any]:
+    """The ``--feature-gates`` edit of one component that runs with ``current`` (its value, or empty).
+
+    ``{}``: leave the flag as it is (absent and nothing needed). Otherwise ``{"feature-gates": value}``,
+    value None when the flag must go (it named only ``IPv6DualStack``, on a release where the gate is gone).
+    """
+    now = "" if current is None else current
+    new = feature_gates(now, kube_version)
+    if (now == "" or now == {}) and new == "":
+        return {}
+    return {"feature-gates": new or None}
+
+
+def host_gates(component_flags: Mapping[str, Mapping[str, Any]], kube_version: Any) -> Dict[str, Dict[str, Dict[str, Any]]]:
+    """Each host's ``--feature-gates`` edit per component, from the flags preflight read on it.
+
+    ``component_flags``: host -> component -> that component's current flags (only the components that
+    run there as a static Pod or a systemd unit; kubeadm's kube-proxy is a DaemonSet whose gates live in
+    its ConfigMap, edited with the object). The roles write exactly these, so the printed plan is what
+    is written.
+    """
+    out: Dict[str, Dict[str, Dict[str, Any]]] = {}
+    for host, components in sorted((component_flags or {}).items()):
+        out[host] = {name: gates_flag((flags or {}).get("feature-gates", ""), kube_version)
+                     for name, flags in sorted((components or {}).items()) if name in GATED_COMPONENTS}
+    return out

@@ -44,7 +44,7 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.node_masks im
 )
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni_detect import detect_cni
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError, ErrorList
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.feature_gates import feature_gates
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.feature_gates import feature_gates, host_gates
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import (
     check_declared_version,
     parse_version,
@@ -167,6 +167,13 @@ def format_flags(flags: Mapping[str, Any]) -> str:
     return " ".join(parts) + ("  (remove %s)" % ", ".join(removed) if removed else "")
 
 
+def gates_summary(plan: Mapping[str, Any]) -> List[str]:
+    """One line per component and host whose ``--feature-gates`` the plan writes."""
+    return ["%s on %s: --feature-gates=%s" % (component, host, edit["feature-gates"] or "(removed)")
+            for host, components in sorted((plan.get("feature_gates") or {}).items())
+            for component, edit in components.items() if edit]
+
+
 def plan_summary(plan: Mapping[str, Any]) -> List[str]:
     """Human-readable lines for a plan: versions, masks, and flags per component and node."""
     lines = [
@@ -177,6 +184,7 @@ def plan_summary(plan: Mapping[str, Any]) -> List[str]:
         lines.append("%s: %s" % (component, format_flags(plan[component])))
     for host, flags in plan["kubelet"].items():
         lines.append("kubelet on %s: %s" % (host, format_flags(flags)))
+    lines += gates_summary(plan)
     if "cni" in plan:
         cni = plan["cni"]
         lines.append("CNI: %s (IPAM %s%s)" % (cni["name"], cni["ipam"], ", agent %s/%s restarted on each node after it "
@@ -278,6 +286,10 @@ def conversion_plan(
         "kubelet": {host: {"node-ip": ",".join(ips), "feature-gates": gates} for host, ips in kubelet.items()},
     }
     plan.update(extra)
+    if "feature_gates" in extra:
+        # Read per host on a live cluster: those are what the roles write, not the cluster-wide input.
+        for flags in [plan["kube-apiserver"], controller_manager, plan["kube-proxy"], *plan["kubelet"].values()]:
+            flags.pop("feature-gates", None)
     plan["summary"] = plan_summary(plan)
     return plan
 
@@ -295,7 +307,9 @@ def apply_current(current: Mapping[str, Any], pod: Optional[List[str]], service:
     ``hosts`` (the inventory's k8s_cluster hosts in the play), ``outside_inventory`` (``refuse`` or ``api_only``:
     what to do with Nodes outside ``hosts``; the plan then lists the latter in ``nodes_api_only``), ``kubelet_flags`` (host -> its kubelet's flags),
     ``interfaces`` (host -> ``ip -j addr show`` list), ``routes`` (host -> the outputs of ``ip -j -4 route show default`` and ``-6``, in that order),
-    ``disable_ipv6`` (host -> sysctl value), ``cni`` (the inputs of :func:`cni_detect.detect_cni`: daemonsets,
+    ``disable_ipv6`` (host -> sysctl value), ``component_flags`` (host -> component -> the flags it runs with; the
+    plan then carries ``feature_gates``, each host's ``--feature-gates`` edit per component: see
+    :func:`feature_gates.host_gates`), ``cni`` (the inputs of :func:`cni_detect.detect_cni`: daemonsets,
     configmaps, node_configs, declared, reregister, ippools; the plan then carries ``cni``, the detected CNI,
     and ``reregister_nodes``). Each independent rule's error goes to ``errors`` (rules that need a range
     the target failed to give are skipped: ``pod``/``service`` None). Returns the nodes' addresses, the
@@ -316,6 +330,8 @@ def apply_current(current: Mapping[str, Any], pod: Optional[List[str]], service:
         extra["nodes_api_only"] = errors.check(
             check_inventory_covers, node_objects, current["hosts"], current.get("outside_inventory"), families,
             bool(cni.get("reregister_nodes", True)), cni.get("name", "")) or []
+    if current.get("component_flags") is not None:
+        extra["feature_gates"] = errors.check(host_gates, current["component_flags"], kube_version) or {}
     running = None
     if current.get("service_cidrs") and pod is not None and service is not None:
         running = errors.check(running_ranges, current, pod, service, node_objects)

@@ -20,7 +20,8 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.cidrs import 
 )
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.conversion import check_control_planes_agree
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.plan import current_cni, format_flags
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.feature_gates import host_gates
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.plan import current_cni, format_flags, gates_summary
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import parse_version
 
 #: kube-controller-manager's name for the node IPAM controller (``--controllers=*,-nodeipam``).
@@ -173,7 +174,7 @@ def rollback_summary(plan: Mapping[str, Any]) -> List[str]:
                                   plan["controllers"]["hold"], plan["families"][0], plan["controllers"]["final"])
         )
     lines.append("kube-apiserver: %s" % format_flags(plan["kube-apiserver"]))
-    return lines
+    return lines + gates_summary(plan)
 
 
 def rollback_plan(current: Mapping[str, Any], kube_version: Any) -> Dict[str, Any]:
@@ -183,7 +184,8 @@ def rollback_plan(current: Mapping[str, Any], kube_version: Any) -> Dict[str, An
     ``service_cidrs`` / ``pod_cidrs`` (host -> flag value), ``controllers`` (host ->
     kube-controller-manager ``--controllers`` or empty), ``node_ips`` (host -> kubelet
     ``--node-ip`` or empty), ``node_objects`` (the Node objects), ``services`` (the Service
-    objects), ``hosts`` (the inventory's nodes), ``cni`` (what :func:`plan.current_cni` takes). The result has the shape of :func:`plan.conversion_plan`'s,
+    objects), ``hosts`` (the inventory's nodes), ``component_flags`` (host -> component -> flags: the plan's
+    ``feature_gates``, as in :func:`plan.apply_current`), ``cni`` (what :func:`plan.current_cni` takes). The result has the shape of :func:`plan.conversion_plan`'s,
     so the same roles apply it, plus ``mode: rollback`` and what only a rollback needs.
     """
     version = parse_version(kube_version)
@@ -236,6 +238,8 @@ def rollback_plan(current: Mapping[str, Any], kube_version: Any) -> Dict[str, An
         "pause_node_ipam": bool(pending) or "-" + NODE_IPAM_CONTROLLER in str(controllers_now).split(","),
     }
     plan["reregister_nodes"] = plan["pause_node_ipam"]
+    if current.get("component_flags") is not None:
+        plan["feature_gates"] = host_gates(current["component_flags"], kube_version)
     if current.get("cni") is not None:
         plan["cni"] = current_cni(current["cni"], None)
     plan["summary"] = rollback_summary(plan)

@@ -293,3 +293,22 @@ def test_independent_mistakes_are_reported_together():
     with pytest.raises(DualStackError) as err:
         target({"disable_ipv6": dict(CURRENT["disable_ipv6"], w2="1")}, pod_cidrs="10.244.0.0/16,fd00:10:244::/33x")
     assert "2 problems" in str(err.value) and "w2" in str(err.value)
+
+
+def test_the_plan_carries_each_hosts_gates_from_what_preflight_read():
+    plan = target({"component_flags": {"cp1": {"kube-apiserver": {"feature-gates": "IPv6DualStack=true,X=true"},
+                                               "kubelet": {"node-ip": "192.168.77.11"}},
+                                       "w1": {"kubelet": {"feature-gates": "IPv6DualStack=true"}}}})
+    assert plan["feature_gates"] == {"cp1": {"kube-apiserver": {"feature-gates": "X=true"}, "kubelet": {}},
+                                     "w1": {"kubelet": {"feature-gates": None}}}
+    # The printed plan shows what is written.
+    assert "kube-apiserver on cp1: --feature-gates=X=true" in plan["summary"]
+    assert "kubelet on w1: --feature-gates=(removed)" in plan["summary"]
+    # The cluster-wide input is not what is written on a live cluster: it is not printed either.
+    assert "feature-gates" not in plan["kube-apiserver"] and "feature-gates" not in plan["kubelet"]["w1"]
+
+
+def test_a_bad_gate_value_read_on_a_host_is_reported_with_the_others():
+    with pytest.raises(DualStackError) as err:
+        target({"component_flags": {"w1": {"kubelet": {"feature-gates": "IPv6DualStack=maybe"}}}}, max_pods=0)
+    assert "IPv6DualStack=maybe" in str(err.value) and "max_pods" in str(err.value)

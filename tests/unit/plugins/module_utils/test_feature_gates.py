@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.feature_gates import (
     feature_gates,
+    gates_flag,
+    host_gates,
     parse_feature_gates,
 )
 
@@ -88,3 +90,41 @@ def test_feature_gates_properties(gates, version):
     others_in = [(k, v) for k, v in gates.items() if k != "IPv6DualStack"]
     others_out = [(k, v) for k, v in parse_feature_gates(out) if k != "IPv6DualStack"]
     assert others_in == others_out
+
+
+@pytest.mark.parametrize(
+    "current, version, expected",
+    [
+        # No flag and nothing needed: the flag is left alone (not added empty).
+        ("", "1.34", {}),
+        (None, "1.21", {}),
+        # A flag naming only the gate that is gone: removed.
+        ("IPv6DualStack=true", "1.25", {"feature-gates": None}),
+        # Other gates kept, in order.
+        ("A=true,IPv6DualStack=true,B=false", "v1.34.12", {"feature-gates": "A=true,B=false"}),
+        ("A=true", "1.33", {"feature-gates": "A=true"}),
+        ("IPv6DualStack=false", "1.22", {"feature-gates": "IPv6DualStack=true"}),
+    ],
+)
+def test_gates_flag(current, version, expected):
+    assert gates_flag(current, version) == expected
+
+
+def test_host_gates_per_host_and_component_from_what_preflight_read():
+    flags = {
+        "cp1": {"kube-apiserver": {"feature-gates": "IPv6DualStack=true,X=true"}, "kube-controller-manager": {},
+                "kubelet": {"node-ip": "192.168.77.11", "feature-gates": "IPv6DualStack=true"}},
+        "w1": {"kubelet": {"node-ip": "192.168.77.21"}, "kube-proxy": {"feature-gates": "Y=false"}},
+        "w2": {"kubelet": {}, "something-else": {"feature-gates": "IPv6DualStack=true"}},
+    }
+    assert host_gates(flags, "1.34") == {
+        "cp1": {"kube-apiserver": {"feature-gates": "X=true"}, "kube-controller-manager": {},
+                "kubelet": {"feature-gates": None}},
+        "w1": {"kube-proxy": {"feature-gates": "Y=false"}, "kubelet": {}},
+        "w2": {"kubelet": {}},
+    }
+
+
+def test_host_gates_names_the_bad_value():
+    with pytest.raises(DualStackError, match="IPv6DualStack=maybe"):
+        host_gates({"cp1": {"kubelet": {"feature-gates": "IPv6DualStack=maybe"}}}, "1.34")

@@ -145,3 +145,10 @@ def test_a_node_outside_the_inventory_goes_back_through_the_api_only_when_it_cam
     assert plan["nodes_api_only"] == ["pool-1"] and "pool-1" in plan["nodes_to_reregister"]
     assert "pool-1" not in plan["kubelet"]
     assert rollback_plan(current(), "v1.34.12")["nodes_api_only"] == []
+
+
+def test_rollback_plan_carries_each_hosts_gates():
+    plan = rollback_plan(current(component_flags={"cp1": {"kube-controller-manager": {"feature-gates": "Z=true"}},
+                                                  "w1": {"kubelet": {}}}), "v1.34.12")
+    assert plan["feature_gates"] == {"cp1": {"kube-controller-manager": {"feature-gates": "Z=true"}}, "w1": {"kubelet": {}}}
+    assert plan["summary"][-1] == "kube-controller-manager on cp1: --feature-gates=Z=true"
