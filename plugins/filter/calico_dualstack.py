@@ -64,7 +64,7 @@ _value:
   type: raw
 """
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import calico_dualstack
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.calico import calico_dualstack
 from ansible_collections.dualstack.kubernetes.plugins.plugin_utils.filter_wrapper import as_filter
 
 

@@ -33,7 +33,7 @@ _value:
   elements: str
 """
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import enabled_ipv6_pools
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.calico import enabled_ipv6_pools
 from ansible_collections.dualstack.kubernetes.plugins.plugin_utils.filter_wrapper import as_filter
 
 

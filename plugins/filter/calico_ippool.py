@@ -73,7 +73,7 @@ _value:
   type: dict
 """
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import calico_ippool
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.calico import calico_ippool
 from ansible_collections.dualstack.kubernetes.plugins.plugin_utils.filter_wrapper import as_filter
 
 

@@ -43,7 +43,7 @@ _value:
   type: bool
 """
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import cni_ipam
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni_ipam import cni_ipam
 from ansible_collections.dualstack.kubernetes.plugins.plugin_utils.filter_wrapper import as_filter
 
 

@@ -39,7 +39,7 @@ _value:
   type: dict
 """
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import flannel_singlestack
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.flannel import flannel_singlestack
 from ansible_collections.dualstack.kubernetes.plugins.plugin_utils.filter_wrapper import as_filter
 
 

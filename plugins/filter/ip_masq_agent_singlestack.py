@@ -39,7 +39,7 @@ _value:
   type: raw
 """
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import ip_masq_agent_singlestack
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.egress import ip_masq_agent_singlestack
 from ansible_collections.dualstack.kubernetes.plugins.plugin_utils.filter_wrapper import as_filter
 
 

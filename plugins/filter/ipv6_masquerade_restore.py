@@ -44,7 +44,7 @@ _value:
   type: str
 """
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import MASQ6_CHAIN
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.egress import MASQ6_CHAIN
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.ip6tables_restore import restore_text
 from ansible_collections.dualstack.kubernetes.plugins.plugin_utils.filter_wrapper import as_filter
 

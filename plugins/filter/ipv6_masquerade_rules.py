@@ -59,7 +59,7 @@ _value:
       elements: str
 """
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import ipv6_masquerade_rules
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.egress import ipv6_masquerade_rules
 from ansible_collections.dualstack.kubernetes.plugins.plugin_utils.filter_wrapper import as_filter
 
 

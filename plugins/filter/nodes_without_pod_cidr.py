@@ -47,7 +47,7 @@ _value:
   elements: str
 """
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import nodes_without_pod_cidr
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni_ipam import nodes_without_pod_cidr
 from ansible_collections.dualstack.kubernetes.plugins.plugin_utils.filter_wrapper import as_filter
 
 

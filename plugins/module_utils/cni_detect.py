@@ -11,7 +11,7 @@ Antrea cluster and then converts nothing. So:
   its name (kubespray names it ``kube-flannel``).
 * Every node's CNI configuration (the first file of ``/etc/cni/net.d`` by name in lexicographic
   order, the one the container runtime uses) gives the plugin types; nodes must agree.
-* Whether nodes are re-registered comes from :data:`cni.IPAM_USES_NODE_CIDRS` only: an unknown
+* Whether nodes are re-registered comes from :data:`cni_ipam.IPAM_USES_NODE_CIDRS` only: an unknown
   IPAM refuses, it never defaults to re-registering.
 * Everything that cannot be converted is refused before any change, all problems in one error
   (one line each: the input, what is wrong, the fix), like kubeadm's ``field.ErrorList``.
@@ -24,19 +24,16 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import (
-    DEFAULT_IPAM,
-    FLANNEL_DUAL_STACK_BACKENDS,
-    IPAM_USES_NODE_CIDRS,
-    calico_pool_conflict,
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.calico import calico_pool_conflict
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni_ipam import DEFAULT_IPAM, IPAM_USES_NODE_CIDRS, detect_ipam
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni_objects import (
     canonical_cidr_or_error,
-    detect_ipam,
     dual_pod_ranges,
-    flannel_net_conf,
     object_name,
     objects_of,
 )
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.flannel import FLANNEL_DUAL_STACK_BACKENDS, flannel_net_conf
 
 #: Prefix of the Node annotations a CNI agent writes itself when it starts (flannel's lease attributes:
 #: kube-subnet-manager, backend-data, backend-type, public-ip and their IPv6 twins).
@@ -357,7 +354,7 @@ def result(name: str, ipam: str, reregister: bool, namespace: Optional[str], dae
 
 
 def reregister_of(cni: str, ipam: str, where: str, problems: List[Problem]) -> bool:
-    """:data:`cni.IPAM_USES_NODE_CIDRS` for (cni, ipam); an unknown pair is refused, never re-registered by default."""
+    """:data:`cni_ipam.IPAM_USES_NODE_CIDRS` for (cni, ipam); an unknown pair is refused, never re-registered by default."""
     if (cni, ipam) in IPAM_USES_NODE_CIDRS:
         return IPAM_USES_NODE_CIDRS[(cni, ipam)]
     known = ", ".join(sorted(i for (k, i) in IPAM_USES_NODE_CIDRS if k == cni)) or "none"
@@ -380,10 +377,10 @@ def find_configmap(configmaps: List[Dict[str, Any]], names: Iterable[str], names
 def flannel_target_checks(conf: Mapping[str, Any], where: str, pod_cidrs: Any, problems: List[Problem]) -> None:
     """flannel's net-conf.json against the conversion target (flannel PR #1398; pkg/subnet/kube/kube.go).
 
-    The backend must carry IPv6 (:data:`cni.FLANNEL_DUAL_STACK_BACKENDS`: "only vxlan, host-gw and
+    The backend must carry IPv6 (:data:`flannel.FLANNEL_DUAL_STACK_BACKENDS`: "only vxlan, host-gw and
     wireguard backends support dual stack"); ``Network`` must be the IPv4 pod range and an
     ``IPv6Network`` already set the target's IPv6 range: a running flannel cannot move its ranges.
-    :func:`cni.flannel_dualstack` makes the same checks, but in the cni role, after every node was
+    :func:`flannel.flannel_dualstack` makes the same checks, but in the cni role, after every node was
     re-registered.
     """
     backend = str((conf.get("Backend") or {}).get("Type", "vxlan")).lower()
@@ -439,7 +436,7 @@ def flannel_result(agent: Agent, configmaps: List[Dict[str, Any]], pod_cidrs: An
 
 
 def calico_pool_checks(ippools: Any, pod_cidrs: Any, evidence: List[str], problems: List[Problem]) -> None:
-    """Calico's IPPools against the target IPv6 pod range (:func:`cni.calico_pool_conflict`), every pool at once.
+    """Calico's IPPools against the target IPv6 pod range (:func:`calico.calico_pool_conflict`), every pool at once.
 
     The cni role makes the same check when it edits the pools, after the control plane and the
     kubelets were converted; here it refuses before any change.
@@ -473,7 +470,7 @@ def calico_result(agent: Agent, configmaps: List[Dict[str, Any]], ippools: Any, 
 
     The tigera-operator (calico-node in calico-system) reconciles the DaemonSet and ConfigMap, so
     IPv6 goes into its Installation resource instead (roles/cni: "Fail for a Calico managed by the
-    tigera operator"). The IPAM is read from calico-config with :func:`cni.detect_ipam`.
+    tigera operator"). The IPAM is read from calico-config with :func:`cni_ipam.detect_ipam`.
     """
     item = find_configmap(configmaps, (CALICO_CONFIGMAP,), agent.namespace, "cni_network_config")
     if agent.namespace == CALICO_OPERATOR_NAMESPACE or item is None:
@@ -529,7 +526,7 @@ def supported_result(cni: str, agents: Sequence[Agent], nodes: Mapping[str, Node
 
 def unsupported_ipam(cni: str, agents: Sequence[Agent], configmaps: List[Dict[str, Any]]) -> Tuple[str, str]:
     """What is known of an unsupported CNI's IPAM (Cilium's ``ipam`` in cilium-config, Canal's CNI config):
-    a description, and the dualstack_cni_reregister to suggest (from :data:`cni.IPAM_USES_NODE_CIDRS`)."""
+    a description, and the dualstack_cni_reregister to suggest (from :data:`cni_ipam.IPAM_USES_NODE_CIDRS`)."""
     unknown = "true|false (true if its IPAM reads node.spec.podCIDRs)"
     if cni == "kindnet":
         return "", "true (kindnet's host-local IPAM reads node.spec.podCIDRs)"
@@ -690,7 +687,7 @@ def detect_cni(daemonsets: Any, configmaps: Any, node_configs: Any, declared: An
     checked against the target's IPv6 range when Calico IPAM runs.
 
     Returns ``name`` (flannel, calico, bridge, external), ``ipam``, ``reregister_nodes`` (from
-    :data:`cni.IPAM_USES_NODE_CIDRS`, or the declared value for external), ``namespace``,
+    :data:`cni_ipam.IPAM_USES_NODE_CIDRS`, or the declared value for external), ``namespace``,
     ``daemonset`` and ``configmap`` of the agent, ``agent_labels`` (its pods' labels), ``restart_agent_per_node``
     (flannel: flanneld reads the node's podCIDR once, in ``AcquireLease``) and ``evidence``.
     Raises :class:`DualStackError` with every problem, one line each.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Tuple
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import objects_of
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni_objects import objects_of
 
 
 def pods_before(pods: Any, registered: Any, what: str) -> Iterator[Tuple[Dict[str, Any], Dict[str, Any]]]:

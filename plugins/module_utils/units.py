@@ -23,20 +23,21 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.component_flags import (
-    _WORD_RE,
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.flag_words import (
     ComponentFlagsError,
-    _env_assignments,
-    _env_value_region,
+    _split_ending,
+    flags_map,
+    is_flag,
+    normalize_name,
+)
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.flags_envfile import _env_assignments, _env_value_region
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.flags_systemd import (
+    _WORD_RE,
     _execstart_words,
     _find_service_execstarts,
     _logical_lines,
     _SECTION_RE,
-    _split_ending,
     _unquote_word,
-    flags_map,
-    is_flag,
-    normalize_name,
 )
 
 _SETTING_RE = re.compile(r"^[ \t]*(?P<key>Environment|EnvironmentFile)[ \t]*=[ \t]*(?P<value>.*?)[ \t]*$")

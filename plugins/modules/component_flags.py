@@ -252,18 +252,17 @@ import time
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.component_flags import (
-    HAS_YAML,
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.flag_words import (
     ComponentFlagsError,
-    detect_format,
     flags_map,
     normalize_changes,
-    patch_env_text,
-    patch_systemd_text,
-    patch_text,
     secret_values,
     secret_words,
 )
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.flags_envfile import patch_env_text
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.flags_format import detect_format, patch_text
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.flags_manifest import HAS_YAML
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.flags_systemd import patch_systemd_text
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.units import (
     EXEC,
     command_sources,

@@ -14,7 +14,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.dualstack.kubernetes.plugins.filter import cni_detect as cni_detect_filter
 from ansible_collections.dualstack.kubernetes.plugins.module_utils import cni_detect as detect
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import load_embedded_json
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni_objects import load_embedded_json
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cni"

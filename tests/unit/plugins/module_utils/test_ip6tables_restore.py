@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import ipv6_masquerade_rules
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.egress import ipv6_masquerade_rules
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.ip6tables_restore import quote, restore_text
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.component_flags import ComponentFlagsError
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.flag_words import ComponentFlagsError
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.units import (
     ENV_FILE,
     EXEC,

@@ -379,7 +379,7 @@ def test_without_flags_the_module_reads(capsys, place):
 
 
 def test_manifest_without_pyyaml_names_the_library(capsys, place, monkeypatch):
-    from ansible_collections.dualstack.kubernetes.plugins.module_utils import component_flags as utils
+    from ansible_collections.dualstack.kubernetes.plugins.module_utils import flags_manifest as utils
 
     monkeypatch.setattr(utils, "HAS_YAML", False)
     monkeypatch.setattr(component_flags, "HAS_YAML", False)
