@@ -36,12 +36,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "lab"))
 import prober  # noqa: E402  pylint: disable=wrong-import-position
 import workload  # noqa: E402  pylint: disable=wrong-import-position
-from workload import dslab  # noqa: E402  pylint: disable=wrong-import-position
-TARGET = {
-    "dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/56",
-    "dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/112",
-    "dualstack_node_cidrs": "192.168.77.0/24,fd00:77::/64",
-}
+from workload import dslab, lab_target  # noqa: E402  pylint: disable=wrong-import-position
+TARGET = lab_target()
 APISERVER = "https://192.168.77.11:6443/readyz"
 CNI = os.environ.get("DUALSTACK_LAB_CNI") or "bridge"
 class ReadyzProbe(threading.Thread):

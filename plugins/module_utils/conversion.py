@@ -8,7 +8,7 @@ live in :mod:`plan` and :mod:`cidrs`, node addresses in :mod:`node_addresses`.
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Mapping
+from typing import Any, Callable, List, Mapping, Tuple
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.cidrs import (
     dualstack_cidrs,
@@ -61,6 +61,32 @@ def check_control_planes_agree(values: Mapping[str, Any], flag: str, key: Callab
     return next(iter(distinct.values())) if distinct else None
 
 
+def split_control_planes(values: Mapping[str, Any], flag: str) -> Tuple[Any, Any]:
+    """(single, dual): the values of ``flag`` the control planes run, agreed or split by an interrupted run.
+
+    An HA rollout edits one control plane at a time, so a run killed (or an apiserver restored) between
+    two of them leaves some on one range list and the others on that list with a second family added;
+    the way back leaves the same split the other way. Both ``site.yml`` and ``rollback.yml`` must take
+    over from there (review finding H1). Accepted: every control plane on one value (returned twice),
+    or on two values where one is a single range and the other starts with it and adds a range of the
+    other family. Anything else is refused, naming each host's value.
+    """
+    distinct = {str(value): value for value in values.values()}
+    if len(distinct) <= 1:
+        agreed = next(iter(distinct.values())) if distinct else None
+        return agreed, agreed
+    lists = sorted((split_cidr_list(v) if v not in (None, "") else [] for v in distinct.values()), key=len)
+    if len(lists) == 2 and len(lists[0]) == 1 and len(lists[1]) == 2 and lists[1][0] == lists[0][0] \
+            and parse_cidr(lists[1][1]).version != parse_cidr(lists[1][0]).version:
+        return ",".join(lists[0]), ",".join(lists[1])
+    detail = ", ".join("%s: %s" % (host, values[host]) for host in sorted(values))
+    raise DualStackError(
+        "control-plane nodes disagree on %s (%s): each must run either the single-stack value or that value with a "
+        "range of the other family added (what an interrupted conversion or rollback leaves); make them agree "
+        "before converting" % (flag, detail)
+    )
+
+
 def current_pod_cidrs(flags: Mapping[str, Any], service: Any, ippools: Any) -> Any:
     """The pod range the cluster runs: kube-controller-manager's ``--cluster-cidr``, else the CNI's IP pool.
 
@@ -68,7 +94,7 @@ def current_pod_cidrs(flags: Mapping[str, Any], service: Any, ippools: Any) -> A
     pool of the cluster's primary family (the Service range's) is the pod range then (review
     finding M8: such clusters used to fail with "'None' is not a CIDR").
     """
-    agreed = check_control_planes_agree(flags, "--cluster-cidr") if flags else None
+    agreed = split_control_planes(flags, "--cluster-cidr")[0] if flags else None
     if agreed not in (None, "", "None"):
         return agreed
     primary = parse_cidr(split_cidr_list(service)[0]).version

@@ -25,10 +25,10 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.cluster_nodes
     check_reregistrable,
 )
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.conversion import (
-    check_control_planes_agree,
     check_ipv6_enabled,
     check_keeps_current,
     current_pod_cidrs,
+    split_control_planes,
 )
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.node_addresses import (
     check_keeps_primary,
@@ -354,15 +354,37 @@ def apply_current(current: Mapping[str, Any], pod: Optional[List[str]], service:
 def running_ranges(current: Mapping[str, Any], pod: List[str], service: List[str],
                    node_objects: List[Mapping[str, Any]]) -> Optional[Dict[str, int]]:
     """The target keeps the running ranges and node mask; return the running node masks (see :func:`apply_current`)."""
-    agreed_service = check_control_planes_agree(current["service_cidrs"], "--service-cluster-ip-range")
-    check_keeps_current(agreed_service, service, "Service ranges", "--service-cluster-ip-range")
-    now_pod = current_pod_cidrs(current.get("pod_cidrs") or {}, agreed_service, (current.get("cni") or {}).get("ippools"))
+    # Control planes agree, or an interrupted run left them split between the current value and one with a
+    # second family: the target must keep both (the converted ones are then already at the target).
+    single_service, dual_service = split_control_planes(current["service_cidrs"], "--service-cluster-ip-range")
+    for value in dict.fromkeys((single_service, dual_service)):
+        check_keeps_current(value, service, "Service ranges", "--service-cluster-ip-range")
+    now_pod = current_pod_cidrs(current.get("pod_cidrs") or {}, single_service, (current.get("cni") or {}).get("ippools"))
     check_keeps_current(now_pod, pod, "pod ranges", "--cluster-cidr")
-    flags = check_control_planes_agree(current.get("controller_manager") or {}, "the node mask flags",
-                                       key=lambda f: {k: v for k, v in (f or {}).items() if k.startswith("node-cidr-mask-size")})
-    running = running_node_masks(flags or {}, split_cidr_list(now_pod))
+    dual_pod = split_control_planes(current.get("pod_cidrs") or {}, "--cluster-cidr")[1] if current.get("pod_cidrs") else None
+    if dual_pod not in (None, "", "None"):
+        check_keeps_current(dual_pod, pod, "pod ranges", "--cluster-cidr")
+    running = running_masks(current.get("controller_manager") or {}, now_pod)
     check_nodes_use(running, node_objects)
     return running
+
+
+def running_masks(controller_managers: Mapping[str, Any], now_pod: Any) -> Dict[str, int]:
+    """The node mask per family the control planes run: each kube-controller-manager's own (for the ranges it
+    runs, its --cluster-cidr or the current one), which must agree family by family (a half-converted control
+    plane runs one more family than the others)."""
+    masks: Dict[str, int] = {}
+    seen: Dict[str, List[str]] = {}
+    for host, read in sorted((controller_managers or {"": {}}).items()):
+        flags = read or {}
+        ranges = split_cidr_list(flags["cluster-cidr"]) if flags.get("cluster-cidr") else split_cidr_list(now_pod)
+        for family, mask in running_node_masks(flags, ranges).items():
+            seen.setdefault(family, []).append("%s /%d" % (host, mask))
+            if masks.setdefault(family, mask) != mask:
+                raise DualStackError(
+                    "control-plane nodes disagree on the %s node mask (%s): make their kube-controller-manager "
+                    "--node-cidr-mask-size flags agree before converting" % (family.replace("ipv", "IPv"), ", ".join(seen[family])))
+    return masks
 
 
 def settle_addresses(host: str, addresses: Any, node_objects: List[Mapping[str, Any]], kubelet_flags: Mapping[str, Any],

@@ -18,7 +18,7 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.cidrs import 
     family_name,
     split_cidr_list,
 )
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.conversion import check_control_planes_agree
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.conversion import check_control_planes_agree, split_control_planes
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.feature_gates import host_gates
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.plan import current_cni, format_flags, gates_summary
@@ -29,13 +29,14 @@ NODE_IPAM_CONTROLLER = "nodeipam"
 
 
 def current_ranges(values: Mapping[str, Any], flag: str) -> List[str]:
-    """The ranges every control plane runs with today (they must agree), as a list."""
+    """The ranges the control planes run with today, as a list: the dual value when an interrupted run left them split."""
     if not values:
         raise DualStackError(
             "the cluster's current %s could not be read from any control-plane node: check the component "
             "manifests (rollback reads them; it takes no target)" % flag
         )
-    agreed = check_control_planes_agree(values, flag)
+    # Split by an interrupted run: the dual value is what is rolled back from (the single one is its first range).
+    agreed = split_control_planes(values, flag)[1]
     ranges = split_cidr_list(agreed) if agreed not in (None, "") else []
     if not ranges:
         raise DualStackError("the current %s is empty on the control plane: nothing to roll back from" % flag)
@@ -185,7 +186,8 @@ def rollback_plan(current: Mapping[str, Any], kube_version: Any) -> Dict[str, An
     kube-controller-manager ``--controllers`` or empty), ``node_ips`` (host -> kubelet
     ``--node-ip`` or empty), ``node_objects`` (the Node objects), ``services`` (the Service
     objects), ``hosts`` (the inventory's nodes), ``component_flags`` (host -> component -> flags: the plan's
-    ``feature_gates``, as in :func:`plan.apply_current`), ``cni`` (what :func:`plan.current_cni` takes). The result has the shape of :func:`plan.conversion_plan`'s,
+    ``feature_gates``, as in :func:`plan.apply_current`), ``cni`` (what :func:`plan.current_cni` takes).
+    The result has the shape of :func:`plan.conversion_plan`'s,
     so the same roles apply it, plus ``mode: rollback`` and what only a rollback needs.
     """
     version = parse_version(kube_version)

@@ -22,12 +22,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from workload import dslab  # noqa: E402  pylint: disable=wrong-import-position
-GOOD = {
-    "dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/56",
-    "dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/112",
-    "dualstack_node_cidrs": "192.168.77.0/24,fd00:77::/64",
-}
+from workload import dslab, lab_target  # noqa: E402  pylint: disable=wrong-import-position
+GOOD = lab_target()
 BAD = [
     # families and order
     ({"dualstack_pod_cidrs": "fd00:10:244::/56,10.244.0.0/16", "dualstack_service_cidrs": "fd00:10:96::/112,10.96.0.0/16"},

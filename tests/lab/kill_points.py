@@ -27,13 +27,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from workload import dslab  # noqa: E402  pylint: disable=wrong-import-position
-TARGET = {
-    "dualstack_pod_cidrs": "10.244.0.0/16,fd00:10:244::/56",
-    "dualstack_service_cidrs": "10.96.0.0/16,fd00:10:96::/112",
-    "dualstack_node_cidrs": "192.168.77.0/24,fd00:77::/64",
-    "dualstack_egress_mode": "none" if os.environ.get("DUALSTACK_LAB_CNI") in ("flannel", "calico") else "bridge",
-}
+from workload import dslab, lab_target  # noqa: E402  pylint: disable=wrong-import-position
+TARGET = lab_target()
 # (words of the task's header line, seconds after it starts)
 POINTS = [
     ("preflight : Read the cluster version", 0.3),

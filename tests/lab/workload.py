@@ -114,6 +114,16 @@ while time.time() < deadline:
 '''
 
 
+def lab_target() -> dict:
+    """The dual-stack target of the lab: examples/lab-target.yml (what ``make main`` applies), egress by the
+    CNI on a real CNI's lab (``DUALSTACK_LAB_CNI`` flannel or calico), as the Molecule scenarios set it."""
+    import yaml  # pylint: disable=import-outside-toplevel  (the venv's; the nodes never import this module)
+    target = yaml.safe_load((REPO / "examples" / "lab-target.yml").read_text())
+    if os.environ.get("DUALSTACK_LAB_CNI") in ("flannel", "calico"):
+        target["dualstack_egress_mode"] = "none"
+    return target
+
+
 def dslab(*args: str, stdin: str | None = None, check: bool = True) -> str:
     env = dict(os.environ, PYTHONPATH=str(REPO / "lab"))
     return subprocess.run([sys.executable, "-m", "dslab", *args], check=check, capture_output=True, text=True,

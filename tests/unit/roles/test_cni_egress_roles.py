@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni import load_embedded_json
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni_objects import load_embedded_json
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni_detect import detect_cni
 
 REPO = Path(__file__).resolve().parents[3]
@@ -145,13 +145,14 @@ def nodes(*v6):
 
 def test_cni_role_flannel(tmp_path):
     lab = Lab(tmp_path, objects("kube-flannel-v0.20.2.yml.txt") + nodes("cp1", "w1"))
-    assert lab.run("cni", check=True)["cp1"] == 0 and lab.kube["log"] == []
+    # Check mode reports what it would write, and writes nothing.
+    assert lab.run("cni", check=True)["cp1"] == 3 and lab.kube["log"] == []
     assert lab.run("cni")["cp1"] == 3
     # Two restarts: the second once every node announces its IPv6 lease (flanneld drops a peer update
     # that only adds IPv6; measured on the lab).
     assert lab.kube["log"] == [["replace", "ConfigMap", "kube-flannel", "kube-flannel-cfg"],
-                               ["patch", "DaemonSet", "kube-flannel", "kube-flannel-ds"],
-                               ["patch", "DaemonSet", "kube-flannel", "kube-flannel-ds"]]
+                               ["replace", "DaemonSet", "kube-flannel", "kube-flannel-ds"],
+                               ["replace", "DaemonSet", "kube-flannel", "kube-flannel-ds"]]
     conf = json.loads(lab.obj("ConfigMap", "kube-flannel-cfg")["data"]["net-conf.json"])
     assert conf["IPv6Network"] == "fd00:10:244::/56" and conf["EnableIPv6"] is True
     template = lab.obj("DaemonSet", "kube-flannel-ds")["spec"]["template"]
@@ -193,7 +194,7 @@ def calico_v4_pool():
 def test_cni_role_calico(tmp_path):
     v4_pool = calico_v4_pool()
     lab = Lab(tmp_path, objects("calico.yaml.txt") + [v4_pool])
-    assert lab.run("cni", check=True)["cp1"] == 0 and lab.kube["log"] == []
+    assert lab.run("cni", check=True)["cp1"] == 3 and lab.kube["log"] == []
     assert lab.run("cni")["cp1"] == 3
     assert lab.kube["log"] == [["replace", "ConfigMap", "kube-system", "calico-config"],
                                ["create", "IPPool", "", "default-ipv6-ippool"],
@@ -226,7 +227,7 @@ def test_cni_role_none_for_bridge(tmp_path):
 
 def test_egress_role_ip_masq_agent(tmp_path):
     lab = Lab(tmp_path, objects("ip-masq-agent.yaml.txt"))
-    assert lab.run("egress", {"egress_mode": "ip-masq-agent"}, check=True)["cp1"] == 0 and lab.kube["log"] == []
+    assert lab.run("egress", {"egress_mode": "ip-masq-agent"}, check=True)["cp1"] == 2 and lab.kube["log"] == []
     assert lab.run("egress", {"egress_mode": "ip-masq-agent"})["cp1"] == 2
     assert lab.kube["log"] == [["create", "ConfigMap", "kube-system", "ip-masq-agent"],
                                ["replace", "DaemonSet", "kube-system", "ip-masq-agent"]]
@@ -382,11 +383,11 @@ def test_cni_role_flannel_way_back(tmp_path):
     published = copy.deepcopy(lab.obj("ConfigMap", "kube-flannel-cfg"))
     assert lab.run("cni")["cp1"] == 3
     del lab.kube["log"][:]
-    assert lab.run("cni", ABSENT_CNI, check=True)["cp1"] == 0
+    assert lab.run("cni", ABSENT_CNI, check=True)["cp1"] == 2
     assert len(lab.kube["log"]) == 3, "check mode writes nothing"
     assert lab.run("cni", ABSENT_CNI)["cp1"] == 2
     assert lab.kube["log"][3:] == [["replace", "ConfigMap", "kube-flannel", "kube-flannel-cfg"],
-                                   ["patch", "DaemonSet", "kube-flannel", "kube-flannel-ds"]]
+                                   ["replace", "DaemonSet", "kube-flannel", "kube-flannel-ds"]]
     text = lab.obj("ConfigMap", "kube-flannel-cfg")["data"]["net-conf.json"]
     assert text == published["data"]["net-conf.json"], "the published net-conf.json, byte for byte"
     annotations = lab.obj("DaemonSet", "kube-flannel-ds")["spec"]["template"]["metadata"]["annotations"]
@@ -400,8 +401,8 @@ def test_cni_role_flannel_way_back(tmp_path):
     before = len(lab.kube["log"])
     assert lab.run("cni")["cp1"] == 3
     assert lab.kube["log"][before:] == [["replace", "ConfigMap", "kube-flannel", "kube-flannel-cfg"],
-                                        ["patch", "DaemonSet", "kube-flannel", "kube-flannel-ds"],
-                                        ["patch", "DaemonSet", "kube-flannel", "kube-flannel-ds"]]
+                                        ["replace", "DaemonSet", "kube-flannel", "kube-flannel-ds"],
+                                        ["replace", "DaemonSet", "kube-flannel", "kube-flannel-ds"]]
     assert "dualstack.kubernetes.io/peers-sha1" in lab.obj("DaemonSet", "kube-flannel-ds")["spec"]["template"]["metadata"][
         "annotations"]
 
@@ -430,7 +431,7 @@ def test_egress_role_way_back_ip_masq_agent(tmp_path):
     published = copy.deepcopy(lab.obj("DaemonSet", "ip-masq-agent"))
     assert lab.run("egress", {"egress_mode": "ip-masq-agent"})["cp1"] == 2
     config = copy.deepcopy(lab.obj("ConfigMap", "ip-masq-agent"))
-    assert lab.run("egress", ABSENT_EGRESS, check=True)["cp1"] == 0 and len(lab.kube["log"]) == 2
+    assert lab.run("egress", ABSENT_EGRESS, check=True)["cp1"] == 1 and len(lab.kube["log"]) == 2
     assert lab.run("egress", ABSENT_EGRESS)["cp1"] == 1
     assert lab.kube["log"][2:] == [["replace", "DaemonSet", "kube-system", "ip-masq-agent"]]
     back = lab.obj("DaemonSet", "ip-masq-agent")

@@ -146,7 +146,7 @@ BAD = [
     ({"node_mask_ipv4": 26}, {}, "node_mask_ipv4=26 but the cluster runs /24"),
     ({}, {"controller_manager": {"cp1": {"node-cidr-mask-size": "26"}}}, "Nodes hold other sizes (cp1 10.244.0.0/24"),
     ({}, {"controller_manager": {"cp1": {"node-cidr-mask-size": "24"}, "cp2": {"node-cidr-mask-size": "25"}}},
-     "control-plane nodes disagree on the node mask flags"),
+     "control-plane nodes disagree on the IPv4 node mask (cp1 /24, cp2 /25)"),
     ({"node_mask_ipv6": 126}, {}, "difference is greater than 16"),
     ({"node_mask_ipv6": 57}, {}, "node mask /57 for fd00:10:244::/56 gives 2 node block(s)"),
     ({"pod_cidrs": "10.244.0.0/16,fd00:10:244::/120"}, {}, "cannot hold 6 node(s) at 110 pods per node"),
@@ -312,3 +312,48 @@ def test_a_bad_gate_value_read_on_a_host_is_reported_with_the_others():
     with pytest.raises(DualStackError) as err:
         target({"component_flags": {"w1": {"kubelet": {"feature-gates": "IPv6DualStack=maybe"}}}}, max_pods=0)
     assert "IPv6DualStack=maybe" in str(err.value) and "max_pods" in str(err.value)
+
+
+# An HA rollout edits one control plane at a time: a run killed between two of them (or an apiserver restored)
+# leaves some on the current value and the others at the target; the next run takes over (review finding H1).
+CP3 = ("cp1", "cp2", "cp3")
+SINGLE = {"service": "10.96.0.0/16", "pod": "10.244.0.0/16"}
+DUAL = {"service": "10.96.0.0/16,fd00:10:96::/112", "pod": "10.244.0.0/16,fd00:10:244::/56"}
+KCM_DUAL = {"cluster-cidr": DUAL["pod"], "node-cidr-mask-size-ipv4": "24", "node-cidr-mask-size-ipv6": "64",
+            "allocate-node-cidrs": "true"}
+KCM_SINGLE = {"cluster-cidr": SINGLE["pod"], "allocate-node-cidrs": "true"}
+
+
+def _split(converted_apiservers, converted_kcms):
+    return {"service_cidrs": {h: (DUAL if h in converted_apiservers else SINGLE)["service"] for h in CP3},
+            "pod_cidrs": {h: (DUAL if h in converted_kcms else SINGLE)["pod"] for h in CP3},
+            "controller_manager": {h: dict(KCM_DUAL if h in converted_kcms else KCM_SINGLE) for h in CP3}}
+
+
+@pytest.mark.parametrize("apiservers", [(), ("cp1",), ("cp1", "cp2"), CP3, ("cp2",), ("cp1", "cp3")])
+@pytest.mark.parametrize("kcms", [(), ("cp1",), ("cp1", "cp2"), CP3])
+def test_a_half_converted_ha_control_plane_is_planned_to_the_target(apiservers, kcms):
+    plan = target(_split(apiservers, kcms))
+    assert plan["kube-apiserver"]["service-cluster-ip-range"] == DUAL["service"]
+    assert plan["kube-controller-manager"]["cluster-cidr"] == DUAL["pod"]
+    assert plan["node_masks"] == {"ipv4": 24, "ipv6": 64}
+
+
+def test_a_half_converted_control_plane_must_be_at_this_target():
+    # cp1 was converted with another IPv6 range than the one given now: refused, naming the flag and index.
+    split = _split(("cp1",), ())
+    split["service_cidrs"]["cp1"] = "10.96.0.0/16,fd00:99::/112"
+    with pytest.raises(DualStackError, match=r"does not keep the current --service-cluster-ip-range\[1\]=fd00:99::/112"):
+        target(split)
+
+
+@pytest.mark.parametrize("values", [
+    {"cp1": "10.96.0.0/16", "cp2": "10.96.0.0/16,fd00:10:96::/112", "cp3": "10.96.0.0/12"},
+    {"cp1": "10.96.0.0/16,fd00:10:96::/112", "cp2": "10.96.0.0/16,fd00:99::/112"},
+    {"cp1": "10.96.0.0/16", "cp2": "10.97.0.0/16,fd00:10:96::/112"},
+    {"cp1": "fd00:10:96::/112", "cp2": "fd00:10:96::/112,10.96.0.0/16", "cp3": "10.96.0.0/16"},
+])
+def test_control_planes_split_otherwise_are_refused_naming_each(values):
+    with pytest.raises(DualStackError, match="control-plane nodes disagree on --service-cluster-ip-range") as err:
+        target({"service_cidrs": values})
+    assert all("%s: %s" % item in str(err.value) for item in values.items())

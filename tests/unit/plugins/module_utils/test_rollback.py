@@ -97,7 +97,25 @@ def test_service_with_the_dropped_family_first_is_refused_by_name():
 
 def test_control_planes_must_agree():
     with pytest.raises(DualStackError, match="control-plane nodes disagree on --cluster-cidr"):
-        rollback_plan(current(pod_cidrs={"cp1": "10.244.0.0/16,fd00:10:244::/56", "cp2": "10.244.0.0/16"}), "1.34")
+        rollback_plan(current(pod_cidrs={"cp1": "10.244.0.0/16,fd00:10:244::/56", "cp2": "10.245.0.0/16"}), "1.34")
+
+
+@pytest.mark.parametrize("rolled_back", [(), ("cp1",), ("cp1", "cp2"), ("cp2", "cp3"), ("cp1", "cp2", "cp3")])
+def test_a_half_rolled_back_ha_control_plane_is_planned_to_single_stack(rolled_back):
+    """The way back interrupted between control planes (or a conversion interrupted, then rolled back): each runs the
+    dual value or its kept primary range; the plan drops IPv6 everywhere (review finding H1)."""
+    hosts = ("cp1", "cp2", "cp3")
+    dual = {"service": "10.96.0.0/16,fd00:10:96::/112", "pod": "10.244.0.0/16,fd00:10:244::/56"}
+    values = {}
+    for kind, value in dual.items():
+        values[kind] = {h: (value.split(",", maxsplit=1)[0] if h in rolled_back else value) for h in hosts}
+    plan = rollback_plan(current(service_cidrs=values["service"], pod_cidrs=values["pod"]), "v1.34.12")
+    if len(rolled_back) == 3:
+        assert plan["dropped_family"] is None
+    else:
+        assert plan["dropped_family"] == "IPv6"
+    assert plan["kube-apiserver"] == {"service-cluster-ip-range": "10.96.0.0/16"}
+    assert plan["kube-controller-manager"]["cluster-cidr"] == "10.244.0.0/16"
 
 
 def test_mixed_primary_families_are_refused():

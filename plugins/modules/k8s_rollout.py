@@ -1,0 +1,130 @@
+#!/usr/bin/python
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: Contributors to the dualstack.kubernetes collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: k8s_rollout
+short_description: Wait until a DaemonSet or Deployment has rolled out, through kubectl
+version_added: 1.1.0
+author:
+  - Contributors to the dualstack.kubernetes collection (!UNKNOWN)
+description:
+  - Reads the object with C(kubectl get) every O(delay) seconds until its rollout is complete under the conditions
+    C(kubectl rollout status) uses (the spec observed, every pod or replica updated and available, no old replica
+    left), or fails after O(timeout) seconds with the last state seen.
+  - A DaemonSet whose updateStrategy is not RollingUpdate is refused at once (its pods never restart on a template
+    change), as is a Deployment past its progress deadline.
+  - Uses kubectl on the host it runs on (no Python library needed there). Changes nothing.
+options:
+  kubectl:
+    description: The kubectl command line, such as C(kubectl --kubeconfig /etc/kubernetes/admin.conf).
+    type: str
+    default: kubectl
+  kind:
+    description: The kind of the object.
+    type: str
+    choices: [DaemonSet, Deployment]
+    required: true
+  name:
+    description: Its name.
+    type: str
+    required: true
+  namespace:
+    description: Its namespace.
+    type: str
+    required: true
+  timeout:
+    description: Seconds to wait.
+    type: int
+    default: 300
+  delay:
+    description: Seconds between two reads.
+    type: int
+    default: 2
+  fail_on_timeout:
+    description: Fail when the rollout is not complete in time; V(false) returns RV(complete=false) instead (a check that reports).
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    description: Waits the same in check mode (nothing is written either way); a role skips it when nothing was written.
+    support: full
+  diff_mode:
+    description: No diff.
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Wait for kube-proxy's rollout
+  dualstack.kubernetes.k8s_rollout:
+    kubectl: kubectl --kubeconfig /etc/kubernetes/admin.conf
+    kind: DaemonSet
+    name: kube-proxy
+    namespace: kube-system
+    timeout: 300
+"""
+
+RETURN = r"""
+complete:
+  description: Whether the rollout completed in time.
+  type: bool
+  returned: success
+message:
+  description: The last state, such as C(DaemonSet kube-system/kube-proxy rolled out).
+  type: str
+  returned: always
+seconds:
+  description: How long the wait took.
+  type: float
+  returned: always
+"""
+
+import json
+import shlex
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.k8s_objects import rollout_state
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={"kubectl": {"type": "str", "default": "kubectl"},
+                       "kind": {"type": "str", "choices": ["DaemonSet", "Deployment"], "required": True},
+                       "name": {"type": "str", "required": True}, "namespace": {"type": "str", "required": True},
+                       "timeout": {"type": "int", "default": 300}, "delay": {"type": "int", "default": 2},
+                       "fail_on_timeout": {"type": "bool", "default": True}},
+        supports_check_mode=True,
+    )
+    params = module.params
+    argv = shlex.split(params["kubectl"]) + ["-n", params["namespace"], "get", params["kind"].lower(), params["name"], "-o", "json"]
+    start = time.monotonic()
+    message = "not read yet"
+    while True:
+        rc, out, err = module.run_command(argv)
+        if rc == 0:
+            try:
+                done, message = rollout_state(json.loads(out))
+            except ValueError as exc:
+                module.fail_json(msg=str(exc), seconds=round(time.monotonic() - start, 1))
+            if done:
+                module.exit_json(changed=False, complete=True, message=message, seconds=round(time.monotonic() - start, 1))
+        else:
+            message = err.strip() or out.strip()
+        if time.monotonic() - start >= params["timeout"]:
+            what = "%s %s/%s" % (params["kind"], params["namespace"], params["name"])
+            msg = "%s did not roll out within %d s: %s" % (what, params["timeout"], message)
+            result = {"msg": msg, "complete": False, "message": message, "seconds": round(time.monotonic() - start, 1)}
+            if params["fail_on_timeout"]:
+                module.fail_json(**result)
+            module.exit_json(changed=False, **result)
+        time.sleep(params["delay"])
+
+
+if __name__ == "__main__":
+    main()
