@@ -2,7 +2,7 @@
 # Copyright: Contributors to the dualstack.kubernetes collection
 """The addresses a node's CNI bridge must lose when its Node gets new podCIDRs.
 
-The bridge CNI plugin (the lab's, and flannel's, which delegates to it) gives the bridge the
+The bridge CNI plugin (used directly, or by flannel, which delegates to it) gives the bridge the
 gateway address of the node's podCIDR and refuses to add a pod while the bridge holds another
 address of that family ("cni0 already has an IP address different from ..."). A re-registered
 Node gets a new IPv4 podCIDR too, so the bridge's old gateway must go before the node's pods start

@@ -494,7 +494,7 @@ def calico_result(agent: Agent, configmaps: List[Dict[str, Any]], ippools: Any, 
 
 
 def bridge_result(nodes: Mapping[str, NodeConf], evidence: List[str], problems: List[Problem]) -> Dict[str, Any]:
-    """The bridge plugin fed from node podCIDRs by a host agent (the lab's CNI): no cluster object to change."""
+    """The bridge plugin fed from node podCIDRs by a host agent (bridge + host-local): no cluster object to change."""
     if not nodes:  # already refused: no node configuration to judge the IPAM by
         return result("bridge", "unknown", False, None, None, None, False, evidence)
     ipam = next(iter(nodes.values())).ipam or "none"

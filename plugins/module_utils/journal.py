@@ -4,7 +4,7 @@
 
 Kubernetes components log through klog: an error line starts with ``E`` and the month and day
 (``E1204 21:03:11.123456 ...``), a fatal one with ``F``; a command that refuses its flags exits
-with ``Error: ...`` (Cobra) or klog's ``"command failed" err="..."`` (seen on the lab: a kubelet
+with ``Error: ...`` (Cobra) or klog's ``"command failed" err="..."`` (seen on a test cluster: a kubelet
 given three ``--node-ip`` addresses logs ``run.go:72] "command failed" err="failed to run Kubelet:
 bad --node-ip ...: must contain either a single IP or a dual-stack pair of IPs"``, after unrelated
 error lines about the runtime). Those lines are preferred over the other error lines.

@@ -55,7 +55,7 @@ def registered_node(name: str, record: Mapping[str, Any]) -> Dict[str, Any]:
 
     Its ``status`` carries the old capacity and allocatable: a restarting kubelet admits its static
     Pods against the Node it finds in the API before it reports its own status, and a Node without
-    allocatable resources makes it reject them all (seen on the lab: etcd and kube-apiserver
+    allocatable resources makes it reject them all (seen on a test cluster: etcd and kube-apiserver
     stopped with "Pod admission denied ... no set of running pods found to reclaim resources").
     """
     taints: List[Dict[str, Any]] = [{k: v for k, v in t.items() if k in ("key", "value", "effect")}

@@ -98,6 +98,19 @@ def services_to_downgrade(services: List[Mapping[str, Any]]) -> List[str]:
     return sorted(found)
 
 
+def services_to_single_stack(services: Any, primary: str) -> List[str]:
+    """The Services to set to SingleStack, from a fresh read right before the apiservers drop the second range.
+
+    Services created or changed since preflight read them (a ``RequireDualStack`` one included) would keep
+    the dropped range's ClusterIPs allocated and the ServiceCIDR of that range in use, so the way back
+    reads them again there; one whose first family is the dropped one is refused as in preflight.
+    ``services``: ``kubectl get services -A -o json`` (the List) or its items.
+    """
+    items = list(services.get("items") or []) if isinstance(services, Mapping) else list(services or [])
+    check_services_keep_primary(items, primary)
+    return services_to_downgrade(items)
+
+
 def primary_node_ip(host: str, node_ip_flag: Any, addresses: Any, primary: str) -> str:
     """The node's address of the primary family: from the kubelet's ``--node-ip``, else its Node's InternalIPs."""
     for source in (split_cidr_list(node_ip_flag) if node_ip_flag not in (None, "") else [], list(addresses or [])):

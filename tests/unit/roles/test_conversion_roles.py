@@ -119,11 +119,15 @@ def test_rollback_runs_the_roles_in_reverse_order_services_first() -> None:
         "control_plane:kube-controller-manager",
         "nodes",
         "control_plane:kube-controller-manager",
+        "services",
         "control_plane:kube-apiserver",
         "control_plane:service_cidr",
         "verify",
     ]
     assert plays[0]["roles"][0]["vars"] == {"preflight_rollback": True}
+    # The Services are read again right before the apiservers (those created since preflight).
+    relist = [play for play in plays if any(str(r.get("role", "")).endswith(".services") for r in play.get("roles", []))]
+    assert [play["roles"][0].get("vars") for play in relist] == [None, {"services_relist": True}]
     assert all(play.get("any_errors_fatal") for play in plays)
     # The CNI and egress are turned off (no target needed), on every node for the egress chain.
     cni_play = [play for play in plays if any(str(r.get("role", "")).endswith(".cni") for r in play.get("roles", []))][0]

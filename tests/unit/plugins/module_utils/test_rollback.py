@@ -11,6 +11,7 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.rollback impo
     primary_node_ip,
     rollback_plan,
     services_to_downgrade,
+    services_to_single_stack,
 )
 
 
@@ -170,3 +171,14 @@ def test_rollback_plan_carries_each_hosts_gates():
                                                   "w1": {"kubelet": {}}}), "v1.34.12")
     assert plan["feature_gates"] == {"cp1": {"kube-controller-manager": {"feature-gates": "Z=true"}}, "w1": {"kubelet": {}}}
     assert plan["summary"][-1] == "kube-controller-manager on cp1: --feature-gates=Z=true"
+
+
+def test_services_read_again_before_the_apiservers():
+    listed = {"apiVersion": "v1", "kind": "List", "items": [
+        service("kubernetes", ["IPv4"]), service("late", ["IPv4", "IPv6"], "RequireDualStack", namespace="shop"),
+        service("prefer", ["IPv4"], "PreferDualStack"), service("ext", [], kind="ExternalName")]}
+    assert services_to_single_stack(listed, "IPv4") == ["default/prefer", "shop/late"]
+    assert services_to_single_stack(listed["items"], "IPv4") == ["default/prefer", "shop/late"]
+    listed["items"].append(service("v6first", ["IPv6", "IPv4"], "RequireDualStack"))
+    with pytest.raises(DualStackError, match="1 Service\\(s\\) have IPv6 as their first IP family: default/v6first"):
+        services_to_single_stack(listed, "IPv4")
