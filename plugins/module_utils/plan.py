@@ -45,6 +45,7 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.node_masks im
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni_detect import detect_cni
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError, ErrorList
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.feature_gates import feature_gates, host_gates
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.leader import node_ipam_expected
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import (
     check_declared_version,
     parse_version,
@@ -309,7 +310,8 @@ def apply_current(current: Mapping[str, Any], pod: Optional[List[str]], service:
     ``interfaces`` (host -> ``ip -j addr show`` list), ``routes`` (host -> the outputs of ``ip -j -4 route show default`` and ``-6``, in that order),
     ``disable_ipv6`` (host -> sysctl value), ``component_flags`` (host -> component -> the flags it runs with; the
     plan then carries ``feature_gates``, each host's ``--feature-gates`` edit per component: see
-    :func:`feature_gates.host_gates`), ``cni`` (the inputs of :func:`cni_detect.detect_cni`: daemonsets,
+    :func:`feature_gates.host_gates`; ``controller_manager`` also gives ``node_ipam``, whether the controller-managers start
+    node IPAM), ``cni`` (the inputs of :func:`cni_detect.detect_cni`: daemonsets,
     configmaps, node_configs, declared, reregister, ippools; the plan then carries ``cni``, the detected CNI,
     and ``reregister_nodes``). Each independent rule's error goes to ``errors`` (rules that need a range
     the target failed to give are skipped: ``pod``/``service`` None). Returns the nodes' addresses, the
@@ -332,6 +334,8 @@ def apply_current(current: Mapping[str, Any], pod: Optional[List[str]], service:
             bool(cni.get("reregister_nodes", True)), cni.get("name", "")) or []
     if current.get("component_flags") is not None:
         extra["feature_gates"] = errors.check(host_gates, current["component_flags"], kube_version) or {}
+    if current.get("controller_manager"):
+        extra["node_ipam"] = any(node_ipam_expected(flags or {}) for flags in current["controller_manager"].values())
     running = None
     if current.get("service_cidrs") and pod is not None and service is not None:
         running = errors.check(running_ranges, current, pod, service, node_objects)

@@ -21,6 +21,7 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.cidrs import 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.conversion import check_control_planes_agree, split_control_planes
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.feature_gates import host_gates
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.leader import node_ipam_expected
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.plan import current_cni, format_flags, gates_summary
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import parse_version
 
@@ -255,6 +256,10 @@ def rollback_plan(current: Mapping[str, Any], kube_version: Any) -> Dict[str, An
     plan["reregister_nodes"] = plan["pause_node_ipam"]
     if current.get("component_flags") is not None:
         plan["feature_gates"] = host_gates(current["component_flags"], kube_version)
+        # With --controllers as the way back leaves it (node IPAM back on when it paused it).
+        plan["node_ipam"] = any(node_ipam_expected(dict(components.get("kube-controller-manager") or {},
+                                                        controllers=plan["controllers"]["final"]))
+                                for components in current["component_flags"].values() if components.get("kube-controller-manager"))
     if current.get("cni") is not None:
         plan["cni"] = current_cni(current["cni"], None)
     plan["summary"] = rollback_summary(plan)

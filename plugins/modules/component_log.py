@@ -20,6 +20,9 @@ description:
     Cobra's C(Error:) line. The kubelet may have just started a fresh container that has not failed yet, and its
     restarts make a failed one appear within seconds, so the containers are looked at O(tries) times,
     O(delay) seconds apart; without an error line anywhere, the newest log is returned.
+  - With O(match), looks instead for lines that match a regular expression in the whole log of the component's
+    newest container (or pod log file, rotated ones included; for a unit, its last 5000 journal lines), to tell whether
+    it logged something, such as a controller that started. Reads once; no retries.
   - Reads only; never changes anything.
 options:
   component:
@@ -46,6 +49,9 @@ options:
     description: Where the kubelet keeps pod logs.
     type: path
     default: /var/log/pods
+  match:
+    description: A regular expression (Python C(re)); the lines of the newest log that match it are returned in RV(matched).
+    type: str
 attributes:
   check_mode:
     description: Reads the same in check mode.
@@ -72,10 +78,16 @@ source:
   description: Where they come from (C(journal), C(container <id>), a pod log file, or C(none)).
   type: str
   returned: always
+matched:
+  description: With O(match), the newest log's lines that match it (the last 5), empty when none does.
+  type: list
+  elements: str
+  returned: when O(match) is given
 """
 
 import glob
 import os
+import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -102,14 +114,52 @@ def candidates(module: AnsibleModule, component: str, count: int, pod_log_dir: s
         yield path, tail(path, count)
 
 
+def newest_log(module: AnsibleModule, component: str, pod_log_dir: str):
+    """(source, whole text) of the component's newest container: crictl's, else its pod log file with the rotated
+    parts before it (``<restart>.log.<time>``; compressed ones are skipped)."""
+    crictl = module.get_bin_path("crictl")
+    if crictl:
+        rc, out, _err = module.run_command([crictl, "ps", "-a", "--name", "^%s$" % component, "-q"])
+        for cid in (out.split() if rc == 0 else [])[:1]:
+            rc, logs, errs = module.run_command([crictl, "logs", cid])
+            if rc == 0:
+                return "container %s" % cid, logs + errs
+    files = glob.glob(os.path.join(pod_log_dir, "kube-system_%s-*" % component, component, "*.log"))
+    if not files:
+        return "none", ""
+    newest = max(files, key=os.path.getmtime)
+    parts = sorted(p for p in glob.glob(newest + ".*") if not p.endswith(".gz")) + [newest]
+    text = ""
+    for path in parts:
+        with open(path, "rb") as handle:
+            text += handle.read().decode("utf-8", "replace")
+    return newest, text
+
+
+def matching(text: str, pattern: str):
+    """The lines of ``text`` that match ``pattern`` (the last 5)."""
+    regex = re.compile(pattern)
+    return [line for line in text.splitlines() if regex.search(line)][-5:]
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec={"component": {"type": "str", "required": True}, "lines": {"type": "int", "default": 40},
                        "unit": {"type": "bool", "default": False}, "tries": {"type": "int", "default": 6},
-                       "delay": {"type": "int", "default": 3}, "pod_log_dir": {"type": "path", "default": "/var/log/pods"}},
+                       "delay": {"type": "int", "default": 3}, "pod_log_dir": {"type": "path", "default": "/var/log/pods"},
+                       "match": {"type": "str"}},
         supports_check_mode=True,
     )
     component, count = module.params["component"], module.params["lines"]
+    pattern = module.params["match"]
+    if pattern and module.params["unit"]:
+        journalctl = module.get_bin_path("journalctl", required=True)
+        _rc, out, err = module.run_command([journalctl, "-u", component, "-n", "5000", "--no-pager", "-o", "cat"])
+        module.exit_json(changed=False, lines=(out + err).splitlines()[-count:], source="journal",
+                         matched=matching(out + err, pattern))
+    if pattern:
+        source, text = newest_log(module, component, module.params["pod_log_dir"])
+        module.exit_json(changed=False, lines=text.splitlines()[-count:], source=source, matched=matching(text, pattern))
     if module.params["unit"]:
         journalctl = module.get_bin_path("journalctl", required=True)
         _rc, out, err = module.run_command([journalctl, "-u", component, "-n", str(count), "--no-pager", "-o", "cat"])

@@ -60,17 +60,28 @@ def test_tasks_named_and_fqcn(role: str) -> None:
             assert actions[0].startswith(("ansible.builtin.", "dualstack.kubernetes.")), f"{path}: {actions[0]}"
 
 
-def test_site_runs_the_roles_in_conversion_order() -> None:
-    plays = load(REPO / "playbooks" / "site.yml")
+def play_order(plays: list) -> list:
+    """role[:components or tasks_from] of every role a playbook runs, in order (roles and include_role tasks)."""
     order = []
     for play in plays:
-        for entry in play.get("roles", []):
+        entries = play.get("roles", []) + [
+            task["ansible.builtin.include_role"] | {"vars": task.get("vars")} for task in play.get("tasks", [])
+        ]
+        for entry in entries:
+            role = (entry.get("role") or entry.get("name")).split(".")[-1]
             components = (entry.get("vars") or {}).get("control_plane_components")
-            order.append(entry["role"].split(".")[-1] + (":" + ",".join(components) if components else ""))
-    assert order == [
+            extra = ":" + ",".join(components) if components else (":" + entry["tasks_from"] if "tasks_from" in entry else "")
+            order.append(role + extra)
+    return order
+
+
+def test_site_runs_the_roles_in_conversion_order() -> None:
+    plays = load(REPO / "playbooks" / "site.yml")
+    assert play_order(plays) == [
         "preflight",
         "control_plane:kube-apiserver",
         "control_plane:kube-controller-manager",
+        "control_plane:leader",
         "kubelet",
         "kube_proxy",
         "nodes",
@@ -99,17 +110,7 @@ def test_molecule_lab_converges_with_site_and_checks_idempotence() -> None:
 
 def test_rollback_runs_the_roles_in_reverse_order_services_first() -> None:
     plays = load(REPO / "playbooks" / "rollback.yml")
-    order = []
-    for play in plays:
-        entries = play.get("roles", []) + [
-            task["ansible.builtin.include_role"] | {"vars": task.get("vars")} for task in play.get("tasks", [])
-        ]
-        for entry in entries:
-            role = (entry.get("role") or entry.get("name")).split(".")[-1]
-            components = (entry.get("vars") or {}).get("control_plane_components")
-            extra = ":" + ",".join(components) if components else (":" + entry["tasks_from"] if "tasks_from" in entry else "")
-            order.append(role + extra)
-    assert order == [
+    assert play_order(plays) == [
         "preflight",
         "services",
         "kube_proxy",
@@ -119,6 +120,7 @@ def test_rollback_runs_the_roles_in_reverse_order_services_first() -> None:
         "control_plane:kube-controller-manager",
         "nodes",
         "control_plane:kube-controller-manager",
+        "control_plane:leader",
         "services",
         "control_plane:kube-apiserver",
         "control_plane:service_cidr",

@@ -357,3 +357,9 @@ def test_control_planes_split_otherwise_are_refused_naming_each(values):
     with pytest.raises(DualStackError, match="control-plane nodes disagree on --service-cluster-ip-range") as err:
         target({"service_cidrs": values})
     assert all("%s: %s" % item in str(err.value) for item in values.items())
+
+
+def test_the_plan_says_whether_the_controller_managers_start_node_ipam():
+    assert target()["node_ipam"] is True
+    assert target({"controller_manager": {"cp1": {"cluster-cidr": "10.244.0.0/16", "allocate-node-cidrs": "true",
+                                                  "controllers": "*,-nodeipam"}}})["node_ipam"] is False

@@ -182,3 +182,11 @@ def test_services_read_again_before_the_apiservers():
     listed["items"].append(service("v6first", ["IPv6", "IPv4"], "RequireDualStack"))
     with pytest.raises(DualStackError, match="1 Service\\(s\\) have IPv6 as their first IP family: default/v6first"):
         services_to_single_stack(listed, "IPv4")
+
+
+def test_rollback_plan_says_whether_node_ipam_runs_after_the_way_back():
+    kcm = {"kube-controller-manager": {"allocate-node-cidrs": "true", "controllers": "*,bootstrapsigner,tokencleaner"}}
+    assert rollback_plan(current(component_flags={"cp1": kcm, "w1": {"kubelet": {}}}), "v1.34.12")["node_ipam"] is True
+    # Paused by an interrupted way back (-nodeipam): on again at the end.
+    kcm["kube-controller-manager"]["controllers"] = "*,-nodeipam"
+    assert rollback_plan(current(component_flags={"cp1": kcm}), "v1.34.12")["node_ipam"] is True

@@ -53,3 +53,25 @@ def test_pod_log_files_and_the_newest_log_without_errors(capsys, tmp_path, monke
     result = run(capsys, component="kube-apiserver", tries=2, delay=0, pod_log_dir=str(tmp_path / "pods"))
     assert result["source"].endswith("0.log") and FRESH in result["lines"][0]
     assert run(capsys, component="etcd", tries=1, pod_log_dir=str(tmp_path / "pods"))["source"] == "none"
+
+
+STARTED = ('2026-12-05T04:50:07.657008589Z stderr F I1205 04:50:07.656798       1 controllermanager.go:781] '
+           '"Started controller" controller="node-ipam-controller"')
+
+
+def test_match_reads_the_newest_containers_whole_log_rotated_parts_included(capsys, tmp_path, monkeypatch):
+    """As the kubelet lays them out: /var/log/pods/<ns>_<pod>_<uid>/<container>/<restarts>.log(.<time>)."""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    logs = tmp_path / "pods" / "kube-system_kube-controller-manager-cp1_1b" / "kube-controller-manager"
+    logs.mkdir(parents=True)
+    (logs / "0.log").write_text(STARTED + "\n")
+    os.utime(logs / "0.log", (1, 1))
+    (logs / "1.log.20261205-045500").write_text("x\n" + STARTED + "\n")
+    (logs / "1.log").write_text("\n".join("I1205 line %d" % i for i in range(500)) + "\n")
+    result = run(capsys, component="kube-controller-manager", pod_log_dir=str(tmp_path / "pods"),
+                 match=r'"Started controller" controller="node-ipam-controller"')
+    assert result["source"].endswith("1.log") and result["matched"] == [STARTED]
+    # The newest container (restart 2) has not started it: nothing matched, though an older one did.
+    (logs / "2.log").write_text("I1205 starting\n")
+    result = run(capsys, component="kube-controller-manager", pod_log_dir=str(tmp_path / "pods"), match="node-ipam")
+    assert result["source"].endswith("2.log") and result["matched"] == []
