@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/tests/output/.collections
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: main plan test venv collection host-packages unit lint sanity galaxy lab-test lab-test-units lab-test-calico lab-up lab-down rollback kill-points bench
+.PHONY: main plan test venv collection host-packages unit integration lint sanity galaxy lab-test lab-test-units lab-test-calico lab-up lab-down rollback kill-points bench
 
 main: host-packages venv collection lab-up
 	PYTHONPATH=lab python -m dslab inventory > tests/output/lab-inventory.yml
@@ -21,7 +21,7 @@ main: host-packages venv collection lab-up
 plan: venv collection
 	ansible-playbook -i examples/inventory.yml playbooks/plan.yml
 
-test: host-packages venv collection unit lint sanity galaxy lab-test
+test: host-packages venv collection unit integration lint sanity galaxy lab-test
 
 # The Debian packages of lab/apt-packages.txt, installed when missing (as root).
 host-packages:
@@ -46,6 +46,10 @@ lint:
 
 sanity:
 	scripts/sanity.sh
+
+# ansible-test integration targets (playbook tests with stand-ins; tests/integration/targets/).
+integration:
+	scripts/integration.sh
 
 galaxy:
 	scripts/galaxy-check.sh

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """How much of the roles' task files is Jinja, and how many tasks run a command (a guide, not a gate).
 
 Counts, over ``roles/*/tasks/*.yml`` (non-blank, non-comment lines):

@@ -2,6 +2,8 @@
 # Copyright: Contributors to the dualstack.kubernetes collection
 """The cni and egress roles, run by ansible-playbook against stand-ins for kubectl and ip6tables.
 
+An ansible-test integration target (``runme.sh``; ``make integration`` runs it on the collection tree).
+
 No Flannel or Calico can run here (no images), so kubectl is replaced by fixtures/cni/fake_kubectl.py
 holding the published upstream objects, and ip6tables by fake_ip6tables.py. What is checked: which
 objects the roles write, what they write, that a second run changes nothing, and that check mode
@@ -26,7 +28,17 @@ import yaml
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni_objects import load_embedded_json
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni_detect import detect_cni
 
-REPO = Path(__file__).resolve().parents[3]
+
+def collection_root(here: Path) -> Path:
+    """The collection: the ``ansible_collections/dualstack/kubernetes`` tree ansible-test runs this target in (it
+    copies the target below it), else the checkout this file is in."""
+    for parent in here.parents:
+        if parent.name == "kubernetes" and parent.parent.name == "dualstack" and parent.parent.parent.name == "ansible_collections":
+            return parent
+    return here.parents[4]
+
+
+REPO = collection_root(Path(__file__).resolve())
 FIXTURES = REPO / "tests" / "unit" / "plugins" / "module_utils" / "fixtures" / "cni"
 PLAYBOOK_BIN = Path(sys.executable).parent / "ansible-playbook"
 PODS = "10.244.0.0/16,fd00:10:244::/56"
