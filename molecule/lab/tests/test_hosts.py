@@ -12,12 +12,15 @@ them), the forwarding sysctl and the IPv6 egress rules.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
+import yaml
 
 EXPECT = os.environ.get("DUALSTACK_EXPECT", "dual")
 DUAL = EXPECT == "dual"
 MANIFESTS = "/etc/kubernetes/manifests"
+TARGET = Path(__file__).resolve().parents[3] / "examples" / "lab-target.yml"
 KUBEADM_MANIFESTS = {"etcd.yaml", "kube-apiserver.yaml", "kube-controller-manager.yaml", "kube-scheduler.yaml"}
 
 
@@ -25,9 +28,10 @@ def variables(host) -> dict:
     return host.ansible.get_variables()
 
 
-def ranges(host, name: str) -> str:
-    """The pod or Service ranges the host must run: both in dual-stack, the first one after the way back."""
-    value = variables(host)["dualstack_%s_cidrs" % name]
+def ranges(host, name: str) -> str:  # pylint: disable=unused-argument
+    """The pod or Service ranges the host must run: both in dual-stack, the first one after the way back
+    (the scenarios' target is examples/lab-target.yml; the inventory holds it as a template)."""
+    value = yaml.safe_load(TARGET.read_text())["dualstack_%s_cidrs" % name]
     return value if DUAL else value.split(",")[0]
 
 
