@@ -29,11 +29,12 @@ CLOCK_SLACK = 15
 
 
 def parse_time(text: Any) -> Optional[datetime.datetime]:
-    """An RFC 3339 time of a Lease (``MicroTime``: ``2026-12-05T04:50:07.448415Z``), or None."""
+    """An RFC 3339 time of a Lease (``MicroTime``: ``2026-12-05T04:50:07.448415Z``), or None; one without a zone
+    (Ansible's ``now(utc=true)``) is UTC."""
     if not text:
         return None
-    value = str(text).replace("Z", "+00:00")
-    return datetime.datetime.fromisoformat(value)
+    value = datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
 
 
 def holder_host(identity: Any) -> str:

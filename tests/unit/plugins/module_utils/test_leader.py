@@ -55,3 +55,8 @@ def test_holder_host_of_identities():
 ])
 def test_node_ipam_expected(flags, expected):
     assert node_ipam_expected(flags) is expected
+
+
+def test_now_without_a_zone_is_utc():
+    """Ansible's now(utc=true).isoformat() has no zone."""
+    assert leader_state(lease(), HOSTS, "2026-12-05T04:50:32.123456")["settled"]
