@@ -48,6 +48,7 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.feature_gates
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.leader import node_ipam_expected
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import (
     check_declared_version,
+    check_tested_release,
     parse_version,
     require_convertible_version,
     require_dual_stack_version,
@@ -300,7 +301,8 @@ def apply_current(current: Mapping[str, Any], pod: Optional[List[str]], service:
     """Check the target against the running cluster and fill in detected node addresses.
 
     ``current`` keys (each optional, per host where it says so):
-    ``server_version`` (what kube-apiserver reports; ``kube_version`` must name the same release),
+    ``server_version`` (what kube-apiserver reports; ``kube_version`` must name the same release; a release outside
+    :data:`versions.LIVE_TESTED` is refused unless ``allow_untested_release``),
     ``service_cidrs`` / ``pod_cidrs`` (control-plane host -> kube-apiserver
     ``--service-cluster-ip-range`` / kube-controller-manager ``--cluster-cidr``),
     ``controller_manager`` (control-plane host -> all kube-controller-manager flags: the node masks it runs),
@@ -318,6 +320,7 @@ def apply_current(current: Mapping[str, Any], pod: Optional[List[str]], service:
     plan's extra keys, the running node masks and the hosts whose addresses could not be settled.
     """
     errors.check(check_declared_version, kube_version, current.get("server_version"))
+    errors.check(check_tested_release, current.get("server_version"), current.get("allow_untested_release"))
     node_objects = list(current.get("node_objects") or [])
     errors.check(check_kubelet_versions, node_objects)
     extra: Dict[str, Any] = {}

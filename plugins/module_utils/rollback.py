@@ -23,7 +23,7 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.feature_gates import host_gates
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.leader import node_ipam_expected
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.plan import current_cni, format_flags, gates_summary
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import parse_version
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import check_tested_release, parse_version
 
 #: kube-controller-manager's name for the node IPAM controller (``--controllers=*,-nodeipam``).
 NODE_IPAM_CONTROLLER = "nodeipam"
@@ -199,12 +199,14 @@ def rollback_plan(current: Mapping[str, Any], kube_version: Any) -> Dict[str, An
     ``service_cidrs`` / ``pod_cidrs`` (host -> flag value), ``controllers`` (host ->
     kube-controller-manager ``--controllers`` or empty), ``node_ips`` (host -> kubelet
     ``--node-ip`` or empty), ``node_objects`` (the Node objects), ``services`` (the Service
-    objects), ``hosts`` (the inventory's nodes), ``component_flags`` (host -> component -> flags: the plan's
+    objects), ``hosts`` (the inventory's nodes), ``server_version`` and ``allow_untested_release`` (as in
+    :func:`plan.apply_current`: the way back is refused on a release never run live, too), ``component_flags`` (host -> component -> flags: the plan's
     ``feature_gates``, as in :func:`plan.apply_current`), ``cni`` (what :func:`plan.current_cni` takes).
     The result has the shape of :func:`plan.conversion_plan`'s,
     so the same roles apply it, plus ``mode: rollback`` and what only a rollback needs.
     """
     version = parse_version(kube_version)
+    check_tested_release(current.get("server_version"), current.get("allow_untested_release"))
     service = current_ranges(current.get("service_cidrs") or {}, "--service-cluster-ip-range")
     pod = current_ranges(current.get("pod_cidrs") or {}, "--cluster-cidr")
     primary = check_primary_families_match(pod, service)

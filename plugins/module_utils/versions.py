@@ -76,6 +76,31 @@ def require_convertible_version(version: Version, original: Any, what: str = "th
         )
 
 
+#: The releases this version of the collection has converted, verified and rolled back on a live cluster (the lab,
+#: README "Supported releases"). Preflight refuses others unless the operator accepts the risk; the filters keep
+#: the rules of every release since 1.16 (upstream facts), which is not a claim that the roles were run there.
+LIVE_TESTED = ((1, 34), (1, 34))
+#: The variable that lets a run go on with a release outside :data:`LIVE_TESTED`.
+UNTESTED_OVERRIDE = "dualstack_allow_untested_release"
+
+
+def check_tested_release(detected: Any, allow_untested: Any = False) -> None:
+    """Refuse a cluster release outside :data:`LIVE_TESTED` unless ``allow_untested`` (the operator's own risk)."""
+    if detected in (None, "") or allow_untested in (True, "true", "True", "yes", "1", 1):
+        return
+    version = parse_version(detected)
+    low, high = LIVE_TESTED
+    if low <= version <= high:
+        return
+    tested = "%d.%d" % low if low == high else "%d.%d to %d.%d" % (low + high)
+    raise DualStackError(
+        "the cluster runs Kubernetes %s, outside the releases this collection has converted and rolled back live "
+        "(%s): the version rules of the conversion differ from release to release. Run a collection release that "
+        "lists %d.%d as supported, or set %s: true to go on at your own risk"
+        % (detected, tested, version[0], version[1], UNTESTED_OVERRIDE)
+    )
+
+
 def check_declared_version(declared: Any, detected: Any) -> None:
     """``dualstack_kube_version`` must name the release the cluster reports (major.minor), when both are known."""
     if declared in (None, "") or detected in (None, ""):

@@ -15,7 +15,10 @@ author:
 description:
   - Reads the object with C(kubectl get) every O(delay) seconds until its rollout is complete under the conditions
     C(kubectl rollout status) uses (the spec observed, every pod or replica updated and available, no old replica
-    left), or fails after O(timeout) seconds with the last state seen.
+    left).
+  - The wait grows with the object. It fails when the rollout makes no progress (no pod newly updated, no updated
+    pod newly available) for O(stall_timeout) seconds, with the last state seen, however long the whole rollout
+    takes; O(timeout) caps the total only when set.
   - A DaemonSet whose updateStrategy is not RollingUpdate is refused at once (its pods never restart on a template
     change), as is a Deployment past its progress deadline.
   - Uses kubectl on the host it runs on (no Python library needed there). Changes nothing.
@@ -37,10 +40,16 @@ options:
     description: Its namespace.
     type: str
     required: true
-  timeout:
-    description: Seconds to wait.
+  stall_timeout:
+    description:
+      - Seconds the rollout may go without progress (a pod newly updated, or an updated pod newly available) before
+        the wait fails. Covers one batch of pods (the object's maxUnavailable) starting, not the whole rollout.
     type: int
     default: 300
+  timeout:
+    description: Seconds the whole wait may take; V(0) sets no total (the stall timeout alone ends it).
+    type: int
+    default: 0
   delay:
     description: Seconds between two reads.
     type: int
@@ -65,7 +74,7 @@ EXAMPLES = r"""
     kind: DaemonSet
     name: kube-proxy
     namespace: kube-system
-    timeout: 300
+    stall_timeout: 180
 """
 
 RETURN = r"""
@@ -77,6 +86,10 @@ message:
   description: The last state, such as C(DaemonSet kube-system/kube-proxy rolled out).
   type: str
   returned: always
+stalled:
+  description: Whether the wait ended because the rollout made no progress for O(stall_timeout) seconds.
+  type: bool
+  returned: when the rollout did not complete
 seconds:
   description: How long the wait took.
   type: float
@@ -90,6 +103,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.k8s_objects import rollout_state
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.rollout_progress import ProgressWatch
 
 
 def main() -> None:
@@ -97,29 +111,37 @@ def main() -> None:
         argument_spec={"kubectl": {"type": "str", "default": "kubectl"},
                        "kind": {"type": "str", "choices": ["DaemonSet", "Deployment"], "required": True},
                        "name": {"type": "str", "required": True}, "namespace": {"type": "str", "required": True},
-                       "timeout": {"type": "int", "default": 300}, "delay": {"type": "int", "default": 2},
-                       "fail_on_timeout": {"type": "bool", "default": True}},
+                       "stall_timeout": {"type": "int", "default": 300}, "timeout": {"type": "int", "default": 0},
+                       "delay": {"type": "int", "default": 2}, "fail_on_timeout": {"type": "bool", "default": True}},
         supports_check_mode=True,
     )
     params = module.params
     argv = shlex.split(params["kubectl"]) + ["-n", params["namespace"], "get", params["kind"].lower(), params["name"], "-o", "json"]
     start = time.monotonic()
+    watch = ProgressWatch(params["stall_timeout"], start)
     message = "not read yet"
     while True:
         rc, out, err = module.run_command(argv)
+        now = time.monotonic()
         if rc == 0:
             try:
-                done, message = rollout_state(json.loads(out))
+                obj = json.loads(out)
+                done, message = rollout_state(obj)
+                watch.observe(obj, now)
             except ValueError as exc:
-                module.fail_json(msg=str(exc), seconds=round(time.monotonic() - start, 1))
+                module.fail_json(msg=str(exc), seconds=round(now - start, 1))
             if done:
-                module.exit_json(changed=False, complete=True, message=message, seconds=round(time.monotonic() - start, 1))
+                module.exit_json(changed=False, complete=True, message=message, seconds=round(now - start, 1))
         else:
             message = err.strip() or out.strip()
-        if time.monotonic() - start >= params["timeout"]:
+        stalled = watch.stalled(now)
+        if stalled or 0 < params["timeout"] <= now - start:
             what = "%s %s/%s" % (params["kind"], params["namespace"], params["name"])
-            msg = "%s did not roll out within %d s: %s" % (what, params["timeout"], message)
-            result = {"msg": msg, "complete": False, "message": message, "seconds": round(time.monotonic() - start, 1)}
+            if stalled:
+                msg = "%s made no progress for %d s (%d s in all): %s" % (what, watch.idle_seconds(now), now - start, message)
+            else:
+                msg = "%s did not roll out within %d s: %s" % (what, params["timeout"], message)
+            result = {"msg": msg, "complete": False, "stalled": stalled, "message": message, "seconds": round(now - start, 1)}
             if params["fail_on_timeout"]:
                 module.fail_json(**result)
             module.exit_json(changed=False, **result)

@@ -83,6 +83,7 @@ def test_site_runs_the_roles_in_conversion_order() -> None:
         "control_plane:kube-controller-manager",
         "control_plane:leader",
         "kubelet",
+        "kubelet",
         "kube_proxy",
         "nodes",
         "cni",
@@ -92,6 +93,15 @@ def test_site_runs_the_roles_in_conversion_order() -> None:
     by_role = {entry["role"]: play for play in plays for entry in play.get("roles", [])}
     assert all(play.get("serial") == 1 for play in plays if "control_plane" in str(play.get("roles")))
     assert by_role["dualstack.kubernetes.nodes"]["hosts"] == "kube_control_plane[0]"
+
+
+@pytest.mark.parametrize("playbook", ["site.yml", "rollback.yml"])
+def test_kubelets_of_control_planes_one_at_a_time_the_others_in_batches(playbook: str) -> None:
+    plays = [play for play in load(REPO / "playbooks" / playbook)
+             if [r["role"] for r in play.get("roles", [])] == ["dualstack.kubernetes.kubelet"]]
+    assert [(play["hosts"], play["serial"]) for play in plays] == [
+        ("kube_control_plane", 1), ("k8s_cluster:!kube_control_plane", "{{ dualstack_nodes_batch | default(1) }}")]
+    assert all(play["any_errors_fatal"] for play in plays)
 
 
 def test_checkout_site_imports_the_collection_playbook() -> None:
@@ -106,6 +116,8 @@ def test_molecule_lab_converges_with_site_and_checks_idempotence() -> None:
     assert sequence.index("converge") < sequence.index("idempotence") < sequence.index("verify")
     converge = load(REPO / "molecule" / "lab" / "converge.yml")
     assert converge[0]["ansible.builtin.import_playbook"] == "dualstack.kubernetes.site"
+    # Both workers' kubelets in one batch on the way there; the way back (side_effect) one at a time.
+    assert converge[0]["vars"] == {"dualstack_nodes_batch": 2}
 
 
 def test_rollback_runs_the_roles_in_reverse_order_services_first() -> None:
@@ -116,6 +128,7 @@ def test_rollback_runs_the_roles_in_reverse_order_services_first() -> None:
         "kube_proxy",
         "cni",
         "egress",
+        "kubelet",
         "kubelet",
         "control_plane:kube-controller-manager",
         "nodes",

@@ -190,3 +190,9 @@ def test_rollback_plan_says_whether_node_ipam_runs_after_the_way_back():
     # Paused by an interrupted way back (-nodeipam): on again at the end.
     kcm["kube-controller-manager"]["controllers"] = "*,-nodeipam"
     assert rollback_plan(current(component_flags={"cp1": kcm}), "v1.34.12")["node_ipam"] is True
+
+
+def test_the_way_back_on_a_release_never_run_live_is_refused_unless_allowed():
+    with pytest.raises(DualStackError, match="Kubernetes v1.35.3, outside the releases"):
+        rollback_plan(current(server_version="v1.35.3"), "v1.35.3")
+    assert rollback_plan(current(server_version="v1.35.3", allow_untested_release=True), "v1.35.3")["kube_version"] == "1.35"
