@@ -21,6 +21,8 @@ description:
     P(dualstack.kubernetes.node_cidr_mask_size#filter) from the node count and O(max_pods); with O(current), the
     families the cluster runs keep their running mask.
   - A flag whose value is V(null) in the result is to be removed (for example the legacy C(--node-cidr-mask-size)).
+extends_documentation_fragment:
+  - dualstack.kubernetes.nodes_batch
 options:
   _input:
     description: The pod ranges (C(--cluster-cidr)), as for P(dualstack.kubernetes.dualstack_cidrs#filter).
@@ -101,6 +103,7 @@ _value:
     The plan: C(kube_version), C(families), C(pod_cidrs), C(service_cidrs), C(node_masks), and the flags per
     component (C(kube-apiserver), C(kube-controller-manager), C(kube-proxy)) and per node (C(kubelet)),
     C(feature_gates) (host to component to its C(--feature-gates) edit, when O(current) has C(component_flags)),
+    C(nodes_batch) (non-control-plane nodes converted at once),
     and C(summary), the plan as printable lines.
   type: dict
 """

@@ -22,6 +22,8 @@ description:
     (C(has an allocated cidr ... that does not exist in cluster cidrs configuration)), so node IPAM is paused with
     C(--controllers=...,-nodeipam) while they re-register, each keeping its primary podCIDR.
   - The result has the shape of P(dualstack.kubernetes.conversion_plan#filter)'s, so the same roles apply it.
+extends_documentation_fragment:
+  - dualstack.kubernetes.nodes_batch
 options:
   _input:
     description:

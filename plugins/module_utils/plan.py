@@ -46,6 +46,8 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.cni_detect im
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError, ErrorList
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.feature_gates import feature_gates, host_gates
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.leader import node_ipam_expected
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.batches import batch_summary
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.batches import nodes_batch as batch_size
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import (
     check_declared_version,
     check_tested_release,
@@ -187,6 +189,8 @@ def plan_summary(plan: Mapping[str, Any]) -> List[str]:
     for host, flags in plan["kubelet"].items():
         lines.append("kubelet on %s: %s" % (host, format_flags(flags)))
     lines += gates_summary(plan)
+    if "nodes_batch" in plan:
+        lines.append(batch_summary(plan["nodes_batch"]))
     if "cni" in plan:
         cni = plan["cni"]
         lines.append("CNI: %s (IPAM %s%s)" % (cni["name"], cni["ipam"], ", agent %s/%s restarted on each node after it "
@@ -214,6 +218,9 @@ def conversion_plan(
     node_cidrs: Optional[Any] = None,
     node_count: Any = None,
     current: Optional[Mapping[str, Any]] = None,
+    nodes_batch: Any = None,
+    nodes_max_unavailable: Any = None,
+    worker_count: Any = None,
 ) -> Dict[str, Any]:
     """Validate a dual-stack target and return the flags of each component.
 
@@ -221,8 +228,9 @@ def conversion_plan(
     with it, the target is also checked against the cluster and empty node addresses are
     detected from each host's ``ip -j addr`` output.
     ``nodes`` maps each node name to its addresses (list or comma string); ``node_count``
-    (default: that many) is how many nodes the pod ranges must hold. A flag value of
-    ``None`` means "remove this flag". The result is what the roles apply.
+    (default: that many) is how many nodes the pod ranges must hold. ``nodes_batch`` and
+    ``nodes_max_unavailable`` are :func:`batches.nodes_batch`'s, ``worker_count`` the non-control-plane nodes
+    (default: all ``nodes``). A flag value of ``None`` means "remove this flag". The result is what the roles apply.
     """
     errors = ErrorList()
     version = errors.check(parse_version, kube_version)
@@ -263,6 +271,7 @@ def conversion_plan(
         masks = errors.check(node_masks, pod, count, size, {"ipv4": node_mask_ipv4, "ipv6": node_mask_ipv6}, running) \
             if count is not None and size is not None else None
     gates = errors.check(feature_gates, current_feature_gates, kube_version) if version is not None else None
+    batch = errors.check(batch_size, nodes_batch, nodes_max_unavailable, len(nodes or {}) if worker_count is None else int(worker_count))
     errors.raise_if_any()
     # No error recorded: the target parsed (pod, service, version and masks are set).
     pod, service, version, masks = pod or [], service or [], version or (0, 0), masks or {}
@@ -286,6 +295,7 @@ def conversion_plan(
         "kube-controller-manager": controller_manager,
         "kube-proxy": {"cluster-cidr": ",".join(pod), "feature-gates": gates},
         "kubelet": {host: {"node-ip": ",".join(ips), "feature-gates": gates} for host, ips in kubelet.items()},
+        "nodes_batch": batch,
     }
     plan.update(extra)
     if "feature_gates" in extra:

@@ -23,6 +23,8 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.feature_gates import host_gates
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.leader import node_ipam_expected
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.plan import current_cni, format_flags, gates_summary
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.batches import batch_summary
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.batches import nodes_batch as nodes_batch_size
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import check_tested_release, parse_version
 
 #: kube-controller-manager's name for the node IPAM controller (``--controllers=*,-nodeipam``).
@@ -181,6 +183,7 @@ def rollback_summary(plan: Mapping[str, Any]) -> List[str]:
     ]
     for host, flags in plan["kubelet"].items():
         lines.append("kubelet on %s: %s" % (host, format_flags(flags)))
+    lines.append(batch_summary(plan.get("nodes_batch")))
     lines.append("kube-controller-manager: %s" % format_flags(plan["kube-controller-manager"]))
     if plan["pause_node_ipam"]:
         lines.append(
@@ -192,7 +195,8 @@ def rollback_summary(plan: Mapping[str, Any]) -> List[str]:
     return lines + gates_summary(plan)
 
 
-def rollback_plan(current: Mapping[str, Any], kube_version: Any) -> Dict[str, Any]:
+def rollback_plan(current: Mapping[str, Any], kube_version: Any, nodes_batch: Any = None, nodes_max_unavailable: Any = None,
+                  worker_count: Any = None) -> Dict[str, Any]:
     """Validate that the running cluster can go back to single-stack and return each component's flags.
 
     ``current`` is what preflight read (all per control-plane host where it says so):
@@ -202,11 +206,14 @@ def rollback_plan(current: Mapping[str, Any], kube_version: Any) -> Dict[str, An
     objects), ``hosts`` (the inventory's nodes), ``server_version`` and ``allow_untested_release`` (as in
     :func:`plan.apply_current`: the way back is refused on a release never run live, too), ``component_flags`` (host -> component -> flags: the plan's
     ``feature_gates``, as in :func:`plan.apply_current`), ``cni`` (what :func:`plan.current_cni` takes).
+    ``nodes_batch``, ``nodes_max_unavailable`` and ``worker_count`` as for :func:`plan.conversion_plan`.
     The result has the shape of :func:`plan.conversion_plan`'s,
     so the same roles apply it, plus ``mode: rollback`` and what only a rollback needs.
     """
     version = parse_version(kube_version)
     check_tested_release(current.get("server_version"), current.get("allow_untested_release"))
+    batch = nodes_batch_size(nodes_batch, nodes_max_unavailable,
+                             len(current.get("hosts") or []) if worker_count is None else int(worker_count))
     service = current_ranges(current.get("service_cidrs") or {}, "--service-cluster-ip-range")
     pod = current_ranges(current.get("pod_cidrs") or {}, "--cluster-cidr")
     primary = check_primary_families_match(pod, service)
@@ -254,6 +261,7 @@ def rollback_plan(current: Mapping[str, Any], kube_version: Any) -> Dict[str, An
         "nodes_api_only": api_only,
         "controllers": controllers_values(controllers_now),
         "pause_node_ipam": bool(pending) or "-" + NODE_IPAM_CONTROLLER in str(controllers_now).split(","),
+        "nodes_batch": batch,
     }
     plan["reregister_nodes"] = plan["pause_node_ipam"]
     if current.get("component_flags") is not None:

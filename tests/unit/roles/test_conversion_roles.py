@@ -66,11 +66,14 @@ def play_order(plays: list) -> list:
     for play in plays:
         entries = play.get("roles", []) + [
             task["ansible.builtin.include_role"] | {"vars": task.get("vars")} for task in play.get("tasks", [])
+            if "ansible.builtin.include_role" in task
         ]
         for entry in entries:
             role = (entry.get("role") or entry.get("name")).split(".")[-1]
-            components = (entry.get("vars") or {}).get("control_plane_components")
+            entry_vars = entry.get("vars") or {}
+            components = entry_vars.get("control_plane_components")
             extra = ":" + ",".join(components) if components else (":" + entry["tasks_from"] if "tasks_from" in entry else "")
+            extra += ":" + entry_vars["nodes_scope"] if "nodes_scope" in entry_vars else ""
             order.append(role + extra)
     return order
 
@@ -85,23 +88,41 @@ def test_site_runs_the_roles_in_conversion_order() -> None:
         "kubelet",
         "kubelet",
         "kube_proxy",
-        "nodes",
+        "nodes:batch",
+        "nodes:rest",
         "cni",
         "egress",
         "verify",
     ]
     by_role = {entry["role"]: play for play in plays for entry in play.get("roles", [])}
     assert all(play.get("serial") == 1 for play in plays if "control_plane" in str(play.get("roles")))
-    assert by_role["dualstack.kubernetes.nodes"]["hosts"] == "kube_control_plane[0]"
+    assert by_role["dualstack.kubernetes.nodes"]["hosts"] == "kube_control_plane[0]"  # the last: rest
+
+
+BATCH_HOSTS = "k8s_cluster:!kube_control_plane"
 
 
 @pytest.mark.parametrize("playbook", ["site.yml", "rollback.yml"])
-def test_kubelets_of_control_planes_one_at_a_time_the_others_in_batches(playbook: str) -> None:
-    plays = [play for play in load(REPO / "playbooks" / playbook)
-             if [r["role"] for r in play.get("roles", [])] == ["dualstack.kubernetes.kubelet"]]
-    assert [(play["hosts"], play["serial"]) for play in plays] == [
-        ("kube_control_plane", 1), ("k8s_cluster:!kube_control_plane", "{{ dualstack_nodes_batch | default(1) }}")]
-    assert all(play["any_errors_fatal"] for play in plays)
+def test_control_planes_one_at_a_time_the_other_nodes_in_batches_that_finish_then_stop(playbook: str) -> None:
+    plays = load(REPO / "playbooks" / playbook)
+    for role, fact in (("kubelet", "dualstack_batch_done_kubelet"), ("nodes", "dualstack_batch_done_nodes")):
+        index = [i for i, play in enumerate(plays) if play.get("hosts") == BATCH_HOSTS
+                 and [r["role"] for r in play["roles"]] == ["dualstack.kubernetes." + role]]
+        assert len(index) == 1, role
+        batch, after = plays[index[0]], plays[index[0] + 1]
+        assert batch["serial"] == "{{ dualstack_nodes_batch | default(1) }}"
+        # No any_errors_fatal: the other nodes of a failed node's batch finish; the next batch does not start.
+        assert "any_errors_fatal" not in batch and "max_fail_percentage" not in batch
+        assert batch["pre_tasks"] == [{"name": "Stop before this batch when a node of an earlier batch failed",
+                                       "ansible.builtin.import_tasks": "tasks/batch_start.yml"}]
+        assert batch["post_tasks"][0]["ansible.builtin.set_fact"] == {fact: True}
+        # The next play ends the run when a node of the last batch failed.
+        gate = (after.get("pre_tasks") or after.get("tasks"))[0]
+        assert after["hosts"] == "kube_control_plane[0]" and after["any_errors_fatal"] is True
+        assert gate["ansible.builtin.import_tasks"] == "tasks/batch_end.yml" and gate["vars"] == {"dualstack_batch_fact": fact}
+    kubelet_cp = [play for play in plays if play.get("hosts") == "kube_control_plane"
+                  and [r["role"] for r in play.get("roles", [])] == ["dualstack.kubernetes.kubelet"]]
+    assert len(kubelet_cp) == 1 and kubelet_cp[0]["serial"] == 1 and kubelet_cp[0]["any_errors_fatal"] is True
 
 
 def test_checkout_site_imports_the_collection_playbook() -> None:
@@ -131,7 +152,8 @@ def test_rollback_runs_the_roles_in_reverse_order_services_first() -> None:
         "kubelet",
         "kubelet",
         "control_plane:kube-controller-manager",
-        "nodes",
+        "nodes:batch",
+        "nodes:rest",
         "control_plane:kube-controller-manager",
         "control_plane:leader",
         "services",
@@ -143,7 +165,7 @@ def test_rollback_runs_the_roles_in_reverse_order_services_first() -> None:
     # The Services are read again right before the apiservers (those created since preflight).
     relist = [play for play in plays if any(str(r.get("role", "")).endswith(".services") for r in play.get("roles", []))]
     assert [play["roles"][0].get("vars") for play in relist] == [None, {"services_relist": True}]
-    assert all(play.get("any_errors_fatal") for play in plays)
+    assert all(play.get("any_errors_fatal") for play in plays if play.get("hosts") != BATCH_HOSTS)
     # The CNI and egress are turned off (no target needed), on every node for the egress chain.
     cni_play = [play for play in plays if any(str(r.get("role", "")).endswith(".cni") for r in play.get("roles", []))][0]
     assert [r["vars"] for r in cni_play["roles"]] == [{"cni_state": "absent"}, {"egress_state": "absent"}]
