@@ -45,7 +45,8 @@ def check_inventory_covers(node_objects: Sequence[Mapping[str, Any]], hosts: Seq
     mode = str(mode or "refuse")
     if mode not in OUTSIDE_MODES:
         raise DualStackError("dualstack_nodes_outside_inventory=%r is not one of %s" % (mode, ", ".join(OUTSIDE_MODES)))
-    outside = [name for name in node_names(node_objects) if name not in set(hosts)]
+    inventory = set(hosts)
+    outside = [name for name in node_names(node_objects) if name not in inventory]
     if outside and mode == "refuse":
         raise DualStackError(
             "%d Node(s) of the cluster are not in the inventory's k8s_cluster group: %s. The conversion would leave them "

