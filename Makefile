@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/tests/output/.collections
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: main plan test venv collection host-packages unit integration lint sanity galaxy lab-test lab-test-units lab-test-calico lab-up lab-down rollback kill-points bench
+.PHONY: main plan test venv collection host-packages unit integration lint sanity galaxy lab-test lab-test-units lab-test-calico lab-up lab-down rollback kill-points bench scale
 
 main: host-packages venv collection lab-up
 	PYTHONPATH=lab python -m dslab inventory > tests/output/lab-inventory.yml
@@ -80,6 +80,11 @@ rollback: venv collection
 # SIGKILL at every kill point, each followed by a re-run that must verify (~1 h; see README).
 kill-points: venv collection lab-up
 	python tests/lab/kill_points.py
+
+# The API side at 3 / 1,000 / 5,000 KWOK fake Nodes on the lab's control plane binaries (loopback, no
+# lab nodes; ~25 min); figures in the README.
+scale: venv collection
+	python benchmarks/scale_sim.py --nodes 3,1000,5000 --reregister
 
 # Conversion benchmark on a fresh single-stack lab (rebuilt first); figures in the README.
 bench: venv collection

@@ -22,7 +22,7 @@ For each size it prints:
   and 20 %, from the measured API seconds per batch.
 Medians of --repeat reads. Run from the checkout:
   PATH=.venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=tests/output/.collections python benchmarks/scale_sim.py --nodes 3,1000,5000
-Needs the lab's binaries (`PYTHONPATH=lab python3 -m dslab build`, or any `dslab up`) and openssl.
+Builds the lab's binaries when missing (as `dslab up` does; cached) and KWOK; needs openssl.
 """
 
 from __future__ import annotations

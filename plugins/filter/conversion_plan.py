@@ -81,6 +81,9 @@ options:
         C(configmaps), C(node_configs), C(declared), C(reregister), C(ippools); the plan then has C(cni), the
         detected CNI).
     type: dict
+  started:
+    description: When the run started (RFC 3339, UTC); the plan carries it as C(started) for checks of events newer than the run.
+    type: str
   node_count:
     description:
       - How many nodes the new family's pod range must hold (plan for growth). Defaults to twice the larger of the

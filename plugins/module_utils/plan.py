@@ -221,6 +221,7 @@ def conversion_plan(
     nodes_batch: Any = None,
     nodes_max_unavailable: Any = None,
     worker_count: Any = None,
+    started: Any = None,
 ) -> Dict[str, Any]:
     """Validate a dual-stack target and return the flags of each component.
 
@@ -230,7 +231,8 @@ def conversion_plan(
     ``nodes`` maps each node name to its addresses (list or comma string); ``node_count``
     (default: that many) is how many nodes the pod ranges must hold. ``nodes_batch`` and
     ``nodes_max_unavailable`` are :func:`batches.nodes_batch`'s, ``worker_count`` the non-control-plane nodes
-    (default: all ``nodes``). A flag value of ``None`` means "remove this flag". The result is what the roles apply.
+    (default: all ``nodes``). ``started`` (the run's start, RFC 3339) is carried as the plan's ``started``, for checks
+    of events newer than the run. A flag value of ``None`` means "remove this flag". The result is what the roles apply.
     """
     errors = ErrorList()
     version = errors.check(parse_version, kube_version)
@@ -296,6 +298,7 @@ def conversion_plan(
         "kube-proxy": {"cluster-cidr": ",".join(pod), "feature-gates": gates},
         "kubelet": {host: {"node-ip": ",".join(ips), "feature-gates": gates} for host, ips in kubelet.items()},
         "nodes_batch": batch,
+        "started": str(started or ""),
     }
     plan.update(extra)
     if "feature_gates" in extra:

@@ -83,6 +83,7 @@ def test_site_runs_the_roles_in_conversion_order() -> None:
     assert play_order(plays) == [
         "preflight",
         "control_plane:kube-apiserver",
+        "control_plane:service_cidr_check",
         "control_plane:kube-controller-manager",
         "control_plane:leader",
         "kubelet",
