@@ -84,7 +84,8 @@ kill-points: venv collection lab-up
 # The API side at 3 / 1,000 / 5,000 KWOK fake Nodes on the lab's control plane binaries (loopback, no
 # lab nodes; ~25 min); figures in the README.
 scale: venv collection
-	python benchmarks/scale_sim.py --nodes 3,1000,5000 --reregister
+	$(VENV)/bin/pip install --quiet matplotlib
+	python benchmarks/scale.py --nodes 3,1000,5000 --reregister
 
 # Conversion benchmark on a fresh single-stack lab (rebuilt first); figures in the README.
 bench: venv collection

@@ -6,7 +6,7 @@ test/e2e/network/dual_stack.go ("should have ipv4 and ipv6 internal node ip", "s
 and ipv4 ip to pod ips" via the node's podCIDRs) reads each Node; the docs' way is one
 ``kubectl get node NAME -o go-template`` per node. Here the whole ``kubectl get nodes -o json`` list is checked
 in one pass, so the cost grows with the size of that list and not with a kubectl round trip per node
-(benchmarks/scale_sim.py times both).
+(benchmarks/scale.py times both).
 """
 
 from __future__ import annotations

@@ -16,12 +16,12 @@ For each size it prints:
   way the docs show (`kubectl get node NAME -o go-template=...` per node), timed on a sample and projected;
   their ratio;
 - with --reregister: the real kube-controller-manager, restarted dual-stack with the computed masks,
-  allocating IPv6 podCIDRs to every Node deleted and created again (the nodes role's API steps, in batches
-  of --batch nodes side by side): time to the last allocation, and no podCIDR handed out twice;
+  allocating IPv6 podCIDRs to every Node deleted and created again: time to the last allocation, and no
+  podCIDR handed out twice; before that, the nodes role's API steps for batches of --batches sizes side by side;
 - the projection of a rollout of 500 and 5,000 real nodes at 60 s per drain for batch sizes 1, 5 %, 10 %
   and 20 %, from the measured API seconds per batch.
-Medians of --repeat reads. Run from the checkout:
-  PATH=.venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=tests/output/.collections python benchmarks/scale_sim.py --nodes 3,1000,5000
+Medians of --repeat reads. Writes benchmarks/results/scale.json and scale.png (matplotlib). Run from the checkout:
+  PATH=.venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=tests/output/.collections python benchmarks/scale.py --nodes 3,1000,5000
 Builds the lab's binaries when missing (as `dslab up` does; cached) and KWOK; needs openssl.
 """
 
@@ -353,19 +353,61 @@ def duplicates(items: List[Dict[str, Any]]) -> int:
     return len(cidrs) - len(set(cidrs))
 
 
-def projection(api_one: float, api_batch: float, batch_nodes: int, drain: float = 60.0) -> List[str]:
-    """Hours for 500 and 5,000 real nodes at ``drain`` s per drain, per batch size: each batch takes the drain (its nodes
-    drain side by side) plus the API seconds of a batch of that size, interpolated between the measured batch of one
-    (``api_one``) and of ``batch_nodes`` (``api_batch``), straight on beyond it."""
-    lines = []
+def api_seconds(measured: Dict[int, float], size: int) -> float:
+    """API seconds of a batch of ``size``: straight lines between the measured batch sizes, and on beyond the last two."""
+    points = sorted(measured.items())
+    if len(points) == 1:
+        return points[0][1]
+    for (s1, a1), (s2, a2) in zip(points, points[1:]):
+        if size <= s2 or (s2, a2) == points[-1]:
+            return a1 + (a2 - a1) * (size - s1) / (s2 - s1)
+    return points[-1][1]
+
+
+def projection(measured: Dict[int, float], drain: float = 60.0) -> Dict[str, Dict[str, float]]:
+    """Hours for 500 and 5,000 real nodes at ``drain`` s per drain, per batch size: each batch takes the drain (its
+    nodes drain side by side) plus the API seconds of a batch of its size."""
+    out: Dict[str, Dict[str, float]] = {}
     for total in (500, 5000):
-        cells = []
+        out[str(total)] = {}
         for label in ("1", "5%", "10%", "20%"):
             size = size_of(label, total, "batch")
-            api = api_one + (api_batch - api_one) * (size - 1) / max(batch_nodes - 1, 1)
-            cells.append("%s (%d): %.1f h" % (label, size, -(-total // size) * (drain + api) / 3600))
-        lines.append("  %5d real nodes, %d s per drain, batch: %s" % (total, drain, ", ".join(cells)))
-    return lines
+            out[str(total)][label] = round(-(-total // size) * (drain + max(api_seconds(measured, size), 0.0)) / 3600, 2)
+    return out
+
+
+def plot(results: Dict[str, Any], path: Path) -> None:
+    """Time vs node count per measured step; projected rollout hours vs batch size."""
+    import matplotlib  # pylint: disable=import-outside-toplevel
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6))
+    sizes = [row["nodes"] for row in results["sizes"]]
+    for key, label in (("read_s", "preflight: read every Node"), ("plan_s", "preflight: plan over them"),
+                       ("verify_role_s", "verify: the role's node checks (ansible-playbook)"),
+                       ("docs_total_s", "verify the docs' way: kubectl per node")):
+        left.plot(sizes, [row[key] for row in results["sizes"]], marker="o", label=label)
+    if results.get("ipam"):
+        left.plot([results["ipam"]["nodes"]], [results["ipam"]["seconds"]], marker="s", linestyle="",
+                  label="node IPAM: every Node re-created, two podCIDRs each")
+    left.axhline(10, color="grey", linestyle=":", label="goal for verify at 5,000: 10 s")
+    left.set_xscale("log")
+    left.set_yscale("log")
+    left.set_xlabel("Nodes (KWOK)")
+    left.set_ylabel("seconds")
+    left.set_title("Measured, %s" % results["date"])
+    left.legend(fontsize=7)
+    if results.get("projection"):
+        labels = ["1", "5%", "10%", "20%"]
+        for total, hours in results["projection"].items():
+            right.plot(labels, [hours[label] for label in labels], marker="o", label="%s real nodes" % total)
+        right.set_yscale("log")
+        right.set_xlabel("dualstack_nodes_batch")
+        right.set_ylabel("hours (60 s per drain + measured API time)")
+        right.set_title("Projected node rollout")
+        right.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(str(path), dpi=90)
 
 
 def main() -> int:
@@ -375,24 +417,28 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=100, help="Nodes checked the docs' way per size (projected)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--reregister", action="store_true",
-                        help="after the last size: every Node re-registered dual-stack, and batched re-registrations timed")
-    parser.add_argument("--batch", type=int, default=10, help="Nodes side by side in the batched re-registration")
+                        help="after the last size: batched re-registrations timed, then every Node re-created dual-stack")
+    parser.add_argument("--batches", default="1,10,50", help="batch sizes whose re-registration is timed")
+    parser.add_argument("--out", default=str(REPO / "benchmarks" / "results"), help="where scale.json and scale.png go")
     parser.add_argument("--keep", action="store_true", help="leave the control plane running")
     args = parser.parse_args()
     sizes = [int(s) for s in args.nodes.split(",")]
     binaries = util.ensure_binaries()
     cp = ControlPlane(binaries, sim_dir())
+    results: Dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "kubernetes": binaries.parent.name, "kwok": KWOK_VERSION,
+                               "pods_per_node": args.pods_per_node, "sizes": []}
     print("scale simulation %s: lab binaries %s, KWOK %s, control plane on 127.0.0.1:%d"
-          % (time.strftime("%Y-%m-%d"), binaries.parent.name, KWOK_VERSION, API_PORT))
+          % (results["date"], results["kubernetes"], KWOK_VERSION, API_PORT))
     try:
         cp.up()
         have = 0
         for size in sizes:
             began = time.perf_counter()
             grow(cp, have, size, args.pods_per_node)
+            register_s = time.perf_counter() - began
             have = size
             print("\n== %d Nodes, %d pods (registered, podCIDRs by the real node IPAM, Ready: %.0f s)"
-                  % (size, size * args.pods_per_node, time.perf_counter() - began))
+                  % (size, size * args.pods_per_node, register_s))
             read, listed = timed(lambda: nodes_json(cp), args.repeat)
             items = listed["items"]
             plan_s, plan = timed(lambda: plan_of(items), args.repeat)
@@ -406,30 +452,44 @@ def main() -> int:
                   "x %d = %.0f s (%s); ratio %.0fx"
                   % (role_s, counts, per_node, size, docs_total,
                      "measured" if len(sample) == size else "%d sampled, projected" % len(sample), docs_total / role_s))
+            results["sizes"].append({"nodes": size, "register_s": round(register_s, 1), "read_s": round(read, 3),
+                                     "plan_s": round(plan_s, 3), "verify_role_s": round(role_s, 2), "verify_counts": counts,
+                                     "docs_per_node_s": round(per_node, 4), "docs_total_s": round(docs_total, 1),
+                                     "docs_sampled": len(sample), "ratio": round(docs_total / role_s, 1)})
         if args.reregister:
             cp.controller_manager(dual=True)
-            ones = ["sim-%05d" % i for i in range(5)]
-            many = ["sim-%05d" % i for i in range(5, 5 + args.batch * 5)]
-            total_one, one_batches = reregister(cp, ones, 1)
-            total, batches = reregister(cp, many, args.batch)
-            api_one, api_batch = statistics.median(one_batches), statistics.median(batches)
+            measured: Dict[int, float] = {}
+            first = 0
             print("\n== re-registration, the nodes role's API steps (record, cordon, drain, delete, create, wait for two "
-                  "podCIDRs, uncordon): %d Nodes one at a time %.1f s (median %.2f s each); %d Nodes in batches of %d "
-                  "side by side %.1f s (median %.2f s per batch, %.2f s per node)"
-                  % (len(ones), total_one, api_one, len(many), args.batch, total, api_batch, total / len(many)))
-            print("projection (straight-line beyond the measured batch; real kubelets add their restart, ~15 s on the lab, to "
-                  "each batch; Ansible runs at most `forks` hosts of a batch at once: set forks to the batch size):")
-            for line in projection(api_one, api_batch, args.batch):
-                print(line)
+                  "podCIDRs, uncordon), batches side by side:")
+            for batch in (int(b) for b in args.batches.split(",")):
+                names = ["sim-%05d" % i for i in range(first, first + max(2 * batch, 5))]
+                first += len(names)
+                total, batches = reregister(cp, names, batch)
+                measured[batch] = statistics.median(batches)
+                print("  batch %3d: %d Nodes in %.1f s, median %.2f s per batch (%.2f s per node)"
+                      % (batch, len(names), total, measured[batch], total / len(names)))
+            results["reregister"] = {str(k): round(v, 2) for k, v in measured.items()}
+            results["projection"] = projection(measured)
+            print("projection, hours (60 s per drain + the measured API time of a batch; straight lines beyond the largest "
+                  "measured batch; real kubelets add their restart, ~15 s on the lab; Ansible runs at most `forks` hosts of "
+                  "a batch at once, so set forks to the batch size): %s" % json.dumps(results["projection"]))
             seconds = recreate_all(cp, have)
             items = nodes_json(cp)["items"]
+            results["ipam"] = {"nodes": have, "seconds": round(seconds, 1), "duplicates": duplicates(items)}
             print("== node IPAM, dual-stack (/24 + /64): %d Nodes deleted and created again, all with two podCIDRs "
-                  "after %.1f s; podCIDRs handed out twice: %d" % (have, seconds, duplicates(items)))
+                  "after %.1f s; podCIDRs handed out twice: %d" % (have, seconds, results["ipam"]["duplicates"]))
             role_s, counts = verify_role(cp, ["IPv4", "IPv6"])
+            results["ipam"].update(verify_role_s=round(role_s, 2), verify_counts=counts)
             print("verify node checks (dual-stack) at %d Nodes: the role's nodes.yml %.1f s (%s)" % (have, role_s, counts))
     finally:
         if not args.keep:
             cp.stop()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "scale.json").write_text(json.dumps(results, indent=1) + "\n")
+    plot(results, out / "scale.png")
+    print("\nwrote %s and %s" % (out / "scale.json", out / "scale.png"))
     return 0
 
 
