@@ -29,6 +29,11 @@ options:
     description: The time now, RFC 3339 with a zone (such as C(now(utc=true\).isoformat(\))).
     type: str
     required: true
+  started:
+    description:
+      - Host to when its controller-manager process now running started (RFC 3339, as the component_probe module
+        returns it). A Lease of that host acquired before then is the previous process's, so not settled.
+    type: dict
 """
 
 EXAMPLES = r"""

@@ -27,6 +27,15 @@ def find_component_pid(processes: Mapping[int, Sequence[str]], component: str, w
     return None
 
 
+def process_start(stat: str, boot_time: float, ticks_per_second: int) -> float:
+    """When a process started (seconds since the epoch), from its ``/proc/PID/stat`` line (field 22, ``starttime``,
+    clock ticks after boot; proc(5)) and ``btime`` of ``/proc/stat``. Field 2, the command, may hold spaces and
+    parentheses: the fields are counted after its last ``)``."""
+    fields = stat[stat.rindex(")") + 2:].split()
+    # fields[0] is field 3 (state): starttime, field 22, is fields[19].
+    return boot_time + int(fields[19]) / float(ticks_per_second)
+
+
 def flag_value(argv: Sequence[str], name: str) -> Optional[str]:
     """The last ``--name=value`` of ``argv``, or None."""
     prefix = "--%s=" % name

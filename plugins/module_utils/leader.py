@@ -43,9 +43,15 @@ def holder_host(identity: Any) -> str:
     return text.rsplit("_", 1)[0] if "_" in text else text
 
 
-def leader_state(lease: Mapping[str, Any], hosts: Iterable[str], now: Any) -> Dict[str, Any]:
+def leader_state(lease: Mapping[str, Any], hosts: Iterable[str], now: Any,
+                 started: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
     """What the Lease says about the leader: ``host``, ``identity``, ``held`` and ``duration`` (seconds),
-    ``alive``, and ``settled`` (alive, held a full duration, on one of ``hosts``), with a ``message``."""
+    ``alive``, and ``settled`` (alive, held a full duration, on one of ``hosts``), with a ``message``.
+
+    ``started`` maps a host to when its controller-manager process now running started (RFC 3339, the host's clock,
+    as the Lease's times): a Lease of that host acquired before it is the previous process's, still renewed for up to
+    a lease duration after the restart, so not settled. (Seen on the lab: right after the edit the gate found the
+    old process's Lease, and the new process's log had no node IPAM yet.)"""
     spec = lease.get("spec") or {}
     identity = spec.get("holderIdentity") or ""
     duration = int(spec.get("leaseDurationSeconds") or 15)
@@ -55,18 +61,23 @@ def leader_state(lease: Mapping[str, Any], hosts: Iterable[str], now: Any) -> Di
     held = (renewed - acquired).total_seconds() if acquired and renewed else 0.0
     alive = bool(renewed and current and (current - renewed).total_seconds() <= duration + CLOCK_SLACK)
     known = host in set(hosts)
+    began = parse_time((started or {}).get(host))
+    previous = bool(began and acquired and acquired < began)
     if not identity:
         message = "no kube-controller-manager holds the Lease"
     elif not alive:
         message = "%s last renewed the Lease at %s: not alive" % (identity, spec.get("renewTime"))
     elif not known:
         message = "the Lease is held by %s, whose host %s is not in kube_control_plane" % (identity, host)
+    elif previous:
+        message = "%s acquired the Lease at %s, before the controller-manager now running on %s started (%s): the " \
+                  "previous process's" % (identity, spec.get("acquireTime"), host, (started or {}).get(host))
     elif held < duration:
         message = "%s has held the Lease for %.0f s of %d" % (identity, held, duration)
     else:
         message = "%s has held the Lease for %.0f s (lease duration %d s)" % (identity, held, duration)
     return {"identity": identity, "host": host, "held": held, "duration": duration, "alive": alive,
-            "settled": bool(identity) and alive and known and held >= duration, "message": message}
+            "settled": bool(identity) and alive and known and not previous and held >= duration, "message": message}
 
 
 def node_ipam_expected(flags: Mapping[str, Any]) -> bool:

@@ -68,20 +68,32 @@ pid:
   description: That process's PID (null when none was healthy).
   type: int
   returned: always
+started:
+  description:
+    - When that process started, RFC 3339 UTC on the host's clock (null when none was healthy). A leader Lease
+      acquired before it was acquired by an earlier process.
+  type: str
+  returned: always
 msg:
   description: What was seen last (the process missing, or its health answer).
   type: str
   returned: always
 """
 
+import datetime
 import os
 import shlex
 import time
+from typing import Optional
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
 
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.component_probe import find_component_pid, health_endpoint
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.component_probe import (
+    find_component_pid,
+    health_endpoint,
+    process_start,
+)
 
 
 def processes() -> dict:
@@ -97,6 +109,19 @@ def processes() -> dict:
             continue
         found[int(entry)] = [w.decode("utf-8", "replace") for w in words if w]
     return found
+
+
+def started(pid: int) -> Optional[str]:
+    """The process's start, RFC 3339 UTC, or None when /proc does not tell."""
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            stat = handle.read()
+        with open("/proc/stat") as handle:
+            btime = [int(line.split()[1]) for line in handle if line.startswith("btime ")][0]
+        when = process_start(stat, btime, os.sysconf("SC_CLK_TCK"))
+    except (OSError, IndexError, ValueError):
+        return None
+    return datetime.datetime.fromtimestamp(when, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def ask(module: AnsibleModule, component: str, argv: list) -> tuple:
@@ -130,10 +155,10 @@ def main() -> None:
         if pid is not None:
             healthy, answer = ask(module, component, table[pid])
             if healthy:
-                module.exit_json(changed=False, healthy=True, pid=pid, msg=answer)
+                module.exit_json(changed=False, healthy=True, pid=pid, started=started(pid), msg=answer)
             last = "%s (pid %d) not healthy: %s" % (component, pid, " ".join(answer.splitlines()[-3:]))
         if time.monotonic() >= deadline:
-            module.exit_json(changed=False, healthy=False, pid=None, msg=last)
+            module.exit_json(changed=False, healthy=False, pid=None, started=None, msg=last)
         time.sleep(max(1, module.params["interval"]))
 
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.dualstack.kubernetes.plugins.module_utils import component_probe
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.component_probe import (
     find_component_pid, flag_value, health_endpoint)
 
@@ -33,3 +34,10 @@ def test_flag_values_and_health_endpoints():
         "https://127.0.0.1:10257", "/healthz")
     assert health_endpoint("kube-controller-manager", ["kube-controller-manager", "--bind-address=::",
                                                        "--secure-port=10300"]) == ("https://[::1]:10300", "/healthz")
+
+
+def test_process_start_from_proc_stat():
+    # proc(5): field 22 starttime in clock ticks after boot; the command (field 2) may hold spaces and ')'.
+    stat = ("4242 (kube-controller) m) S 1 4242 4242 0 -1 4194560 1000 0 0 0 50 20 0 0 20 0 12 0 "
+            "123456 1000000 2000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0")
+    assert component_probe.process_start(stat, 1796500000, 100) == 1796500000 + 1234.56

@@ -60,3 +60,15 @@ def test_node_ipam_expected(flags, expected):
 def test_now_without_a_zone_is_utc():
     """Ansible's now(utc=true).isoformat() has no zone."""
     assert leader_state(lease(), HOSTS, "2026-12-05T04:50:32.123456")["settled"]
+
+
+def test_the_previous_process_lease_is_not_settled():
+    # cp2's controller-manager restarted at 04:50:31 (its edit); the Lease still shows the old process's acquisition.
+    restarted = {"cp2": "2026-12-05T04:50:31.250000Z"}
+    state = leader_state(lease(), HOSTS, "2026-12-05T04:50:32+00:00", restarted)
+    assert not state["settled"] and "before the controller-manager now running on cp2 started" in state["message"]
+    # The new process acquired it after its start and held it a full duration.
+    new = lease(identity="cp2_77ab-01", acquired="2026-12-05T04:50:48.100000Z", renewed="2026-12-05T04:51:05.000000Z")
+    assert leader_state(new, HOSTS, "2026-12-05T04:51:06+00:00", restarted)["settled"]
+    # Another host's start says nothing about this holder.
+    assert leader_state(lease(), HOSTS, "2026-12-05T04:50:32+00:00", {"cp1": "2026-12-05T04:50:31Z"})["settled"]

@@ -24,7 +24,7 @@ def run(capsys, **args):
 
 def test_a_missing_process_is_reported_not_failed(capsys):
     result = run(capsys, component="kube-apiserver", want="--no-such-flag=1", timeout=0)
-    assert result == {"changed": False, "healthy": False, "pid": None,
+    assert result == {"changed": False, "healthy": False, "pid": None, "started": None,
                       "msg": "no kube-apiserver process with --no-such-flag=1", "invocation": result["invocation"]}
 
 
