@@ -24,10 +24,6 @@ description:
   - Uses kubectl on the host it runs on (no Python library needed there); the objects' text never reaches the log
     unless the task shows it (use C(no_log) for objects that can hold credentials).
 options:
-  kubectl:
-    description: The kubectl command line, such as C(kubectl --kubeconfig /etc/kubernetes/admin.conf).
-    type: str
-    default: kubectl
   definition:
     description: The whole object as it should be (as read and edited); names the object.
     type: dict
@@ -42,6 +38,8 @@ options:
     type: str
     choices: [create, fail]
     default: create
+extends_documentation_fragment:
+  - dualstack.kubernetes.kubectl
 attributes:
   check_mode:
     description: Reads, compares and reports what would be written; writes nothing.

@@ -21,12 +21,8 @@ description:
     takes; O(timeout) caps the total only when set.
   - A DaemonSet whose updateStrategy is not RollingUpdate is refused at once (its pods never restart on a template
     change), as is a Deployment past its progress deadline.
-  - Uses kubectl on the host it runs on (no Python library needed there). Changes nothing.
+  - Changes nothing.
 options:
-  kubectl:
-    description: The kubectl command line, such as C(kubectl --kubeconfig /etc/kubernetes/admin.conf).
-    type: str
-    default: kubectl
   kind:
     description: The kind of the object.
     type: str
@@ -58,6 +54,8 @@ options:
     description: Fail when the rollout is not complete in time; V(false) returns RV(complete=false) instead (a check that reports).
     type: bool
     default: true
+extends_documentation_fragment:
+  - dualstack.kubernetes.kubectl
 attributes:
   check_mode:
     description: Waits the same in check mode (nothing is written either way); a role skips it when nothing was written.

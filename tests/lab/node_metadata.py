@@ -96,22 +96,7 @@ def spread_workload() -> List[str]:
     return where
 
 
-def make_room() -> None:
-    """Let the workload's pods run on the control plane too, so that an evicted replica has somewhere to go.
-
-    With dslab-w2 cordoned and tainted and dslab-cp1 tainted by kubeadm, a replica evicted from dslab-w1
-    can only wait, and the drain then rests on dslab-w2's replica being counted healthy by the
-    PodDisruptionBudget. In one run of 2026-12-05 it was not, for 300 s (not explained yet; the
-    collection stopped and uncordoned as it should). An operator who cordons a node makes room elsewhere.
-    """
-    patch = {"spec": {"template": {"spec": {"tolerations": [
-        {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}]}}}}
-    dslab("kubectl", "-n", WORKLOAD_NS, "patch", "deployment", "web", "--type", "strategic", "-p", json.dumps(patch))
-    dslab("kubectl", "-n", WORKLOAD_NS, "rollout", "status", "deploy/web", "--timeout=180s")
-
-
 def apply() -> int:
-    make_room()
     print("workload pods on %s" % ", ".join(spread_workload()))
     for name, labels in LABELS.items():
         dslab("kubectl", "label", "node", name, "--overwrite", *("%s=%s" % kv for kv in labels.items()))

@@ -34,6 +34,9 @@ WORKLOAD = {
          "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
                   "template": {"metadata": {"labels": {"app": "web"}}, "spec": {
                       "terminationGracePeriodSeconds": 10,
+                      # Room for an evicted replica while a batch drains both workers: the control plane too.
+                      "tolerations": [{"key": "node-role.kubernetes.io/control-plane", "operator": "Exists",
+                                       "effect": "NoSchedule"}],
                       "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
                           {"weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
                                                               "labelSelector": {"matchLabels": {"app": "web"}}}}]}},
