@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/tests/output/.collections
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: main plan test venv collection host-packages unit integration lint sanity galaxy lab-test lab-test-units lab-test-calico lab-up lab-down rollback kill-points bench scale
+.PHONY: main plan test venv collection host-packages unit integration lint sanity galaxy lab-test lab-test-units lab-test-calico lab-up lab-down rollback kill-points bench scale matrix
 
 main: host-packages venv collection lab-up
 	PYTHONPATH=lab python -m dslab inventory > tests/output/lab-inventory.yml
@@ -82,10 +82,15 @@ kill-points: venv collection lab-up
 	python tests/lab/kill_points.py
 
 # The API side at 3 / 1,000 / 5,000 KWOK fake Nodes on the lab's control plane binaries (loopback, no
-# lab nodes; ~25 min); figures in the README.
+# lab nodes; ~6 min warm); figures in the README.
 scale: venv collection
 	$(VENV)/bin/pip install --quiet matplotlib
 	python benchmarks/scale.py --nodes 3,1000,5000 --reregister
+
+# The live version matrix: each release of tests/lab/matrix.py built (cached), brought up, converted, re-run and
+# rolled back on the lab (~10 min per release once built); the table in the README.
+matrix: host-packages venv collection
+	python tests/lab/matrix.py
 
 # Conversion benchmark on a fresh single-stack lab (rebuilt first); figures in the README.
 bench: venv collection

@@ -106,7 +106,7 @@ _value:
     The plan: C(kube_version), C(families), C(pod_cidrs), C(service_cidrs), C(node_masks), and the flags per
     component (C(kube-apiserver), C(kube-controller-manager), C(kube-proxy)) and per node (C(kubelet)),
     C(feature_gates) (host to component to its C(--feature-gates) edit, when O(current) has C(component_flags)),
-    C(nodes_batch) (non-control-plane nodes converted at once),
+    C(nodes_batch) (non-control-plane nodes converted at once), C(node_count) (the Nodes read, else the inventory's),
     and C(summary), the plan as printable lines.
   type: dict
 """

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Sequence
 
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.cidrs import ip_family
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import kubelet_versions, parse_version, require_convertible_version
 
@@ -29,6 +30,21 @@ HOST_BRIDGE_CNIS = ("flannel", "bridge")
 def node_names(node_objects: Sequence[Mapping[str, Any]]) -> List[str]:
     """The names of the Node objects, sorted."""
     return sorted(str((n.get("metadata") or {}).get("name")) for n in node_objects if (n.get("metadata") or {}).get("name"))
+
+
+def converted_nodes(node_objects: Sequence[Mapping[str, Any]], families: Sequence[str]) -> List[str]:
+    """Names of the Nodes whose ``spec.podCIDRs`` are one per family of ``families``, in that order.
+
+    What the nodes role calls done: such a Node is not re-registered again, so a run after the conversion does not
+    read it again either (unless an interrupted run left its record).
+    """
+    wanted = list(families)
+    out = []
+    for node in node_objects:
+        cidrs = (node.get("spec") or {}).get("podCIDRs") or []
+        if wanted and [ip_family(cidr) for cidr in cidrs] == wanted:
+            out.append(str((node.get("metadata") or {}).get("name")))
+    return sorted(out)
 
 
 def check_inventory_covers(node_objects: Sequence[Mapping[str, Any]], hosts: Sequence[str], mode: Any = "refuse",

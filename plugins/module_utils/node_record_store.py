@@ -13,7 +13,7 @@ the record and the time it was written. The key is removed when the node is done
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 
@@ -65,3 +65,13 @@ def forget_patch(configmap: Any, name: str, uid: Optional[str] = None) -> Option
     if uid is not None:
         keys.add(record_key(name, uid))
     return {"data": {key: None for key in sorted(keys)}} if keys else None
+
+
+def nodes_to_visit(names: Sequence[str], converted: Sequence[str], configmap: Any) -> List[str]:
+    """The nodes of ``names`` (in order) the nodes role must look at: those preflight did not find converted
+    (``converted``: the plan's ``nodes_converted``), and those an interrupted run left a record for in ``configmap``
+    (the records ConfigMap as ``kubectl get -o json`` prints it, or empty)."""
+    data = ((configmap or {}).get("data") or {}) if isinstance(configmap, Mapping) else {}
+    pending = {key.rpartition("_")[0] for key in data}
+    done = set(converted or [])
+    return [name for name in names if name not in done or name in pending]

@@ -23,6 +23,7 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.cluster_nodes
     check_inventory_covers,
     check_kubelet_versions,
     check_reregistrable,
+    converted_nodes,
 )
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.conversion import (
     check_ipv6_enabled,
@@ -298,6 +299,8 @@ def conversion_plan(
         "kube-proxy": {"cluster-cidr": ",".join(pod), "feature-gates": gates},
         "kubelet": {host: {"node-ip": ",".join(ips), "feature-gates": gates} for host, ips in kubelet.items()},
         "nodes_batch": batch,
+        # The Nodes the cluster has (read by preflight), else the inventory's: waits over every Node scale with it.
+        "node_count": cluster_nodes or len(nodes or {}),
         "started": str(started or ""),
     }
     plan.update(extra)
@@ -348,6 +351,7 @@ def apply_current(current: Mapping[str, Any], pod: Optional[List[str]], service:
         extra["nodes_api_only"] = errors.check(
             check_inventory_covers, node_objects, current["hosts"], current.get("outside_inventory"), families,
             bool(cni.get("reregister_nodes", True)), cni.get("name", "")) or []
+    extra["nodes_converted"] = converted_nodes(node_objects, families)
     if current.get("component_flags") is not None:
         extra["feature_gates"] = errors.check(host_gates, current["component_flags"], kube_version) or {}
     if current.get("controller_manager"):

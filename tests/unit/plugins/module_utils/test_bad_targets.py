@@ -73,6 +73,8 @@ def test_the_good_target_passes_and_detects_addresses():
     plan = target()
     assert plan["kubelet"]["w2"]["node-ip"] == "192.168.77.22,fd00:77::22"
     assert plan["reregister_nodes"] is True
+    assert plan["node_count"] == 3   # the Nodes read: the waits over every Node scale with it
+    assert plan["nodes_converted"] == []   # none has an IPv6 podCIDR yet: the nodes role reads each
     assert "nodes: re-register one at a time" in plan["summary"][-1]
     assert plan["cni"]["name"] == "bridge" and "CNI: bridge (IPAM host-local)" in plan["summary"]
 

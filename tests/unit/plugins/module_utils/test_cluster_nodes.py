@@ -63,3 +63,14 @@ def test_kubelet_versions():
     assert cn.check_kubelet_versions([node("w1", "v1.33.2"), node("w2", "v1.21.0")]) == {"w1": "v1.33.2", "w2": "v1.21.0"}
     with pytest.raises(DualStackError, match="the kubelet of Node w2 runs Kubernetes v1.19.16; the collection converts 1.21"):
         cn.check_kubelet_versions([node("w1"), node("w2", "v1.19.16")])
+
+
+def test_converted_nodes_have_a_pod_cidr_per_family_primary_first():
+    def with_cidrs(name, *cidrs):
+        return {"metadata": {"name": name}, "spec": {"podCIDRs": list(cidrs)}}
+    nodes = [with_cidrs("w2", "10.244.2.0/24", "fd00:10:244:2::/64"), with_cidrs("w1", "10.244.1.0/24"),
+             with_cidrs("w3", "fd00:10:244:3::/64", "10.244.3.0/24"), {"metadata": {"name": "w4"}, "spec": {}},
+             with_cidrs("cp1", "10.244.0.0/24", "fd00:10:244::/64")]
+    assert cn.converted_nodes(nodes, ["IPv4", "IPv6"]) == ["cp1", "w2"]
+    assert cn.converted_nodes(nodes, ["IPv4"]) == ["w1"]
+    assert cn.converted_nodes(nodes, []) == []

@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.node_record_store import (
-    RECORDS_CONFIGMAP, forget_patch, pending_record, record_key, record_patch)
+    RECORDS_CONFIGMAP, forget_patch, nodes_to_visit, pending_record, record_key, record_patch)
 
 RECORD = {"uid": "6f1c-22", "labels": {"team": "db"}, "unschedulable": True, "taints": []}
 
@@ -68,3 +68,10 @@ def test_a_broken_record_is_named():
     cm = {"data": {"w1_u": "{not json"}}
     with pytest.raises(DualStackError, match="the record w1_u in ConfigMap kube-system/dualstack-kubernetes-node-records"):
         pending_record(cm, "w1")
+
+
+def test_nodes_to_visit_skips_converted_nodes_unless_a_record_is_left():
+    records = {"data": {"w2_0b5c-uid": "{}"}}
+    assert nodes_to_visit(["w1", "w2", "w3", "cp1"], ["w1", "w2", "cp1"], records) == ["w2", "w3"]
+    assert nodes_to_visit(["w1", "cp1"], ["w1", "cp1"], {}) == []
+    assert nodes_to_visit(["w1", "cp1"], [], "") == ["w1", "cp1"]          # no plan key (rollback): every node

@@ -57,6 +57,7 @@ def test_explicit_masks_are_used_and_checked():
 
 
 def test_node_count_for_growth():
+    assert plan()["node_count"] == 2   # no cluster read: the inventory's nodes
     assert plan(pod_cidrs="10.244.0.0/22,fd00:10:244::/56", node_count=8)["node_masks"]["ipv4"] == 25
     with pytest.raises(DualStackError, match="cannot hold 9 node"):
         plan(pod_cidrs="10.244.0.0/22,fd00:10:244::/56", node_count=9)
