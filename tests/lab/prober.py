@@ -20,6 +20,9 @@ Failure accounting.  A failed probe is *excused* when its source or target pod i
 is cordoned at that moment (the node being drained and re-registered), when either pod is being
 deleted or gone by the next read (a pod replaced because its node changed podCIDRs), or when the
 target or the source appeared in the last 3 s (its routes are being set up); every other failure counts.
+Once ``refresh`` starts the test's own rolling restart of the probe pods (after converge and idempotence), a
+failure that involves a pod created before it is counted apart as *replaced*, not as failed: the conversion
+is over by then, and those pods are the ones the test itself is replacing.
 Per node pair and family: probes sent, answered, failed, excused and the longest time without an
 answer.  Run from the checkout: python3 tests/lab/prober.py start|stop|counts|run
 """
@@ -47,12 +50,15 @@ NS = "dualstack-probe"
 STATE_DIR = REPO / "tests" / "output" / "prober"
 COUNTS = STATE_DIR / "counts.json"
 PIDFILE = STATE_DIR / "prober.pid"
+# When `refresh` began the rolling restart of the probe pods (written by that command, read by the prober).
+REFRESH_MARK = STATE_DIR / "refresh.started"
 INTERVAL = 0.2
 TIMEOUT = 1.0
 FRESH_GOAL = 30.0
 SETTLE = 3.0
 CLONE_NEWNET = 0x40000000
 IMAGE = "dualstack.lab/testbox:1"
+EMPTY_PAIR: dict[str, Any] = {"sent": 0, "ok": 0, "failed": 0, "excused": 0, "replaced": 0, "longest_gap": 0.0, "last_ok": None}
 
 
 def probe_pod(name: str, labels: dict[str, str], node: str | None = None) -> dict[str, Any]:
@@ -158,8 +164,15 @@ class Prober:
         with self.lock:
             cordoned = unschedulable | (self.cordoned & absent)
             alive = {p["metadata"]["uid"] for p in pods if "deletionTimestamp" not in p["metadata"]}
+            refresh_at = float(REFRESH_MARK.read_text()) if REFRESH_MARK.exists() else None
             for src, dst, family, when in self.pending:
-                self.account(src, dst, family, excused(src, dst, self.cordoned | cordoned | absent, alive, when), when)
+                if excused(src, dst, self.cordoned | cordoned | absent, alive, when):
+                    kind = "excused"
+                elif refresh_at is not None and when >= refresh_at and min(src["seen"], dst["seen"]) < refresh_at:
+                    kind = "replaced"
+                else:
+                    kind = "failed"
+                self.account(src, dst, family, kind, when)
             self.pending = []
             # An uncordon: the same Node object (by UID) seen cordoned is schedulable again.
             uids = {n["metadata"]["uid"]: n["metadata"]["name"] for n in node_items}
@@ -198,16 +211,14 @@ class Prober:
         cluster.kubectl("apply", "-f", "-", input_text=json.dumps(pod), check=False, timeout=20)
         return {"node": node, "pod": name, "uncordoned": now, "reachable_after": {}}
 
-    def account(self, src: dict[str, Any], dst: dict[str, Any], family: str, is_excused: bool, when: float) -> None:
-        pair = self.pairs.setdefault("%s>%s/%s" % (src["node"], dst["node"], family), {
-            "sent": 0, "ok": 0, "failed": 0, "excused": 0, "longest_gap": 0.0, "last_ok": None})
-        if is_excused:
-            pair["excused"] += 1
-        else:
-            pair["failed"] += 1
+    def account(self, src: dict[str, Any], dst: dict[str, Any], family: str, kind: str, when: float) -> None:
+        """Count a failed probe as ``excused``, ``replaced`` or ``failed`` (a sample kept for the last two)."""
+        pair = self.pairs.setdefault("%s>%s/%s" % (src["node"], dst["node"], family), dict(EMPTY_PAIR))
+        pair[kind] += 1
+        if kind != "excused":
             if len(self.samples) < 20:
-                self.samples.append("%.1f %s -> %s %s %s" % (when - self.started, src["name"], dst["name"], family,
-                                                           dst["ips"].get(family)))
+                self.samples.append("%.1f %s -> %s %s %s%s" % (when - self.started, src["name"], dst["name"], family,
+                                                             dst["ips"].get(family), " (replaced)" if kind == "replaced" else ""))
 
     # -- probe threads -------------------------------------------------------------------------
 
@@ -249,8 +260,7 @@ class Prober:
                         if ok and entry and family not in entry["reachable_after"]:
                             entry["reachable_after"][family] = round(now - entry["uncordoned"], 1)
                         continue
-                    pair = self.pairs.setdefault("%s>%s/%s" % (mine["node"], target["node"], family), {
-                        "sent": 0, "ok": 0, "failed": 0, "excused": 0, "longest_gap": 0.0, "last_ok": None})
+                    pair = self.pairs.setdefault("%s>%s/%s" % (mine["node"], target["node"], family), dict(EMPTY_PAIR))
                     pair["sent"] += 1
                     if ok:
                         pair["ok"] += 1
@@ -266,7 +276,7 @@ class Prober:
     def summary(self) -> dict[str, Any]:
         with self.lock:
             pairs = {k: {kk: vv for kk, vv in v.items() if kk != "last_ok"} for k, v in sorted(self.pairs.items())}
-            keys = ("sent", "ok", "failed", "excused")
+            keys = ("sent", "ok", "failed", "excused", "replaced")
             total = {key: sum(p[key] for p in pairs.values()) for key in keys}
             families = {fam: {key: sum(p[key] for name, p in pairs.items() if name.endswith("/" + fam)) for key in keys}
                         for fam in ("IPv4", "IPv6")}
@@ -322,6 +332,7 @@ def start() -> dict[str, Any]:
     cluster.kubectl("-n", NS, "rollout", "status", "daemonset/probe", "--timeout=180s", timeout=200)
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     COUNTS.unlink(missing_ok=True)
+    REFRESH_MARK.unlink(missing_ok=True)
     child = subprocess.Popen([sys.executable, __file__, "run"], stdin=subprocess.DEVNULL,
                              stdout=open(STATE_DIR / "prober.log", "w"), stderr=subprocess.STDOUT,
                              start_new_session=True)
@@ -342,6 +353,7 @@ def refresh() -> dict[str, Any]:
     cluster; the prober goes on counting while its DaemonSet rolls.
     """
     before = counts().get("families", {}).get("IPv6", {}).get("ok", 0)
+    REFRESH_MARK.write_text(repr(time.time()))
     cluster.kubectl("-n", NS, "rollout", "restart", "daemonset/probe")
     cluster.kubectl("-n", NS, "rollout", "status", "daemonset/probe", "--timeout=180s", timeout=200)
     deadline = time.time() + 60

@@ -30,6 +30,21 @@ def load(path: Path) -> Any:
     return yaml.safe_load(path.read_text())
 
 
+def plays_of(path: Path) -> list:
+    """The plays of a playbook, its import_playbook entries (a file beside it, or dualstack.kubernetes.NAME) expanded."""
+    out = []
+    for play in load(path):
+        imported = play.get("ansible.builtin.import_playbook")
+        if imported is None:
+            out.append(play)
+            continue
+        if imported.startswith("dualstack.kubernetes."):
+            out.extend(plays_of(REPO / "playbooks" / (imported.split(".")[-1] + ".yml")))
+        else:
+            out.extend(plays_of(path.parent / imported))
+    return out
+
+
 def tasks(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for task in items or []:
         yield task
@@ -79,7 +94,7 @@ def play_order(plays: list) -> list:
 
 
 def test_site_runs_the_roles_in_conversion_order() -> None:
-    plays = load(REPO / "playbooks" / "site.yml")
+    plays = plays_of(REPO / "playbooks" / "site.yml")
     assert play_order(plays) == [
         "preflight",
         "control_plane:kube-apiserver",
@@ -105,7 +120,7 @@ BATCH_HOSTS = "k8s_cluster:!kube_control_plane"
 
 @pytest.mark.parametrize("playbook", ["site.yml", "rollback.yml"])
 def test_control_planes_one_at_a_time_the_other_nodes_in_batches_that_finish_then_stop(playbook: str) -> None:
-    plays = load(REPO / "playbooks" / playbook)
+    plays = plays_of(REPO / "playbooks" / playbook)
     for role, fact in (("kubelet", "dualstack_batch_done_kubelet"), ("nodes", "dualstack_batch_done_nodes")):
         index = [i for i, play in enumerate(plays) if play.get("hosts") == BATCH_HOSTS
                  and [r["role"] for r in play["roles"]] == ["dualstack.kubernetes." + role]]
@@ -124,6 +139,15 @@ def test_control_planes_one_at_a_time_the_other_nodes_in_batches_that_finish_the
     kubelet_cp = [play for play in plays if play.get("hosts") == "kube_control_plane"
                   and [r["role"] for r in play.get("roles", [])] == ["dualstack.kubernetes.kubelet"]]
     assert len(kubelet_cp) == 1 and kubelet_cp[0]["serial"] == 1 and kubelet_cp[0]["any_errors_fatal"] is True
+
+
+def test_site_is_preflight_then_the_conversion_and_the_fault_test_breaks_only_the_plan_in_between() -> None:
+    assert [play["ansible.builtin.import_playbook"] for play in load(REPO / "playbooks" / "site.yml")] == [
+        "preflight.yml", "convert.yml"]
+    fault = plays_of(REPO / "tests" / "lab" / "fault.yml")
+    site = plays_of(REPO / "playbooks" / "site.yml")
+    assert fault[:1] + fault[2:] == site
+    assert all("set_fact" in str(task) or "assert" in str(task) for task in fault[1]["tasks"])
 
 
 def test_checkout_site_imports_the_collection_playbook() -> None:

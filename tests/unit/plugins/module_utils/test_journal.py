@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.journal import error_lines
 
-# The journal of a lab kubelet given three --node-ip addresses (kubelet_fault_inject), 2026-12-04, as journalctl -o cat prints it.
+# The journal of a lab kubelet given three --node-ip addresses (tests/lab/fault.py kubelet), 2026-12-04, as journalctl -o cat prints it.
 KUBELET = "\n".join([
     'E1204 21:32:04.359873   67784 log.go:32] "RuntimeConfig from runtime service failed" err="rpc error: code = '
     'Unimplemented desc = unknown method RuntimeConfig for service runtime.v1.RuntimeService"',
