@@ -222,13 +222,19 @@ def sibling_replaces(gomod: str, local_prefix: str, version: str) -> dict[str, s
     """Turn replaces to local directories starting with ``local_prefix`` into ``path version``.
 
     ``k8s.io/api => ./staging/src/k8s.io/api`` becomes ``{"k8s.io/api": "k8s.io/api v0.34.12"}``.
-    Replaces to other places (e.g. etcd's ``./FORBIDDEN_DEPENDENCY``) are dropped.
+    Replaces to other places (e.g. etcd's ``./FORBIDDEN_DEPENDENCY``) are dropped. A sibling of another
+    major version keeps the version ``gomod`` requires: etcd 3.5's ``go.etcd.io/etcd/client/v2`` is
+    released as v2.305.x beside v3.5.x (v3.5.24 there: "should be v2, not v3").
     """
+    requires = parse_requires(gomod)
+    major = version.lstrip("v").split(".")[0]
     result: dict[str, str] = {}
     for old, new in parse_replaces(gomod):
         path = old.split()[0]
         if new.startswith(local_prefix):
-            result[path] = f"{path} {version}"
+            suffix = re.search(r"/v(\d+)$", path)
+            own = requires.get(path) if suffix and suffix.group(1) != major else None
+            result[path] = f"{path} {own or version}"
     return result
 
 

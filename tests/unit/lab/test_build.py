@@ -90,6 +90,16 @@ def test_sibling_replaces_pins_local_siblings_and_drops_others():
     }
 
 
+def test_sibling_replaces_keeps_the_required_version_of_a_sibling_of_another_major():
+    gomod = ("module go.etcd.io/etcd/server/v3\n\nrequire (\n\tgo.etcd.io/etcd/api/v3 v3.5.24\n"
+             "\tgo.etcd.io/etcd/client/v2 v2.305.24\n)\n\nreplace (\n\tgo.etcd.io/etcd/api/v3 => ../api\n"
+             "\tgo.etcd.io/etcd/client/v2 => ../client/v2\n)\n")
+    assert build.sibling_replaces(gomod, "../", "v3.5.24") == {
+        "go.etcd.io/etcd/api/v3": "go.etcd.io/etcd/api/v3 v3.5.24",
+        "go.etcd.io/etcd/client/v2": "go.etcd.io/etcd/client/v2 v2.305.24",
+    }
+
+
 def test_parse_requires_and_required_staging_modules():
     assert build.parse_requires(K8S_GOMOD) == {
         "github.com/spf13/cobra": "v1.9.1", "k8s.io/api": "v0.0.0",
