@@ -36,13 +36,24 @@ REAL_CNI_BIN_DIR = "/opt/cni/bin"
 #: and no kernel config; ImagePull passes because every image is imported
 #: before ``kubeadm init`` (a pull would fail: the lab has no registry).
 IGNORED_PREFLIGHT: dict[str, str] = {}
+#: From kubeadm 1.35 SystemVerification is an error on cgroup v1 unless skipped explicitly, besides the
+#: kubelet's failCgroupV1: false (KEP-5573; the lab's nodes see only cgroup v1).
+IGNORED_PREFLIGHT_FROM_1_35: dict[str, str] = {"SystemVerification": "cgroup v1 (KEP-5573), failCgroupV1: false is set"}
 
 
-def _ignores() -> str:
+def ignored_preflight(version: str = "") -> dict[str, str]:
+    """The preflight checks ignored for kubeadm ``version`` (``v1.35.8``; empty: the older rules)."""
+    parts = version.lstrip("v").split(".")
+    newer = len(parts) > 1 and parts[0].isdigit() and parts[1].isdigit() and (int(parts[0]), int(parts[1])) >= (1, 35)
+    return {**IGNORED_PREFLIGHT, **(IGNORED_PREFLIGHT_FROM_1_35 if newer else {})}
+
+
+def _ignores(version: str = "") -> str:
     """Return the ``ignorePreflightErrors`` block (empty when nothing is ignored)."""
-    if not IGNORED_PREFLIGHT:
+    ignored = ignored_preflight(version)
+    if not ignored:
         return ""
-    return "  ignorePreflightErrors:\n" + "".join(f"  - {k}\n" for k in IGNORED_PREFLIGHT)
+    return "  ignorePreflightErrors:\n" + "".join(f"  - {k}\n" for k in ignored)
 
 
 KUBELET_UNIT = """\
@@ -288,7 +299,7 @@ def kubeadm_init_config(version: str, refs: dict[str, str], with_coredns: bool =
         f"  criSocket: {CRI_SOCKET}\n"
         "  imagePullPolicy: IfNotPresent\n"
         "  kubeletExtraArgs:\n" + _arg("node-ip", cp.ipv4)
-        + _ignores()
+        + _ignores(version)
         + "---\n"
         "apiVersion: kubeadm.k8s.io/v1beta4\n"
         "kind: ClusterConfiguration\n"
@@ -334,7 +345,8 @@ def kube_proxy_config() -> str:
     )
 
 
-def kubeadm_join_config(n: Node, token: str, ca_hash: str, with_node_ip: bool = True) -> str:
+def kubeadm_join_config(n: Node, token: str, ca_hash: str, with_node_ip: bool = True,
+                        version: str = "") -> str:
     """Return the JoinConfiguration for a worker (``with_node_ip`` False: no ``--node-ip`` for its kubelet)."""
     cp = net.control_plane()
     return (
@@ -350,7 +362,7 @@ def kubeadm_join_config(n: Node, token: str, ca_hash: str, with_node_ip: bool = 
         f"  criSocket: {CRI_SOCKET}\n"
         "  imagePullPolicy: IfNotPresent\n"
         + ("  kubeletExtraArgs:\n" + _arg("node-ip", n.ipv4) if with_node_ip else "")
-        + _ignores()
+        + _ignores(version)
     )
 
 
@@ -468,7 +480,8 @@ def kubeadm_join(n: Node, log_fn: Log = log, with_node_ip: bool = True) -> None:
                               "--ttl", "1h"]).stdout
     token, ca_hash = parse_join_command(out)
     cfg = nodes.node_rootfs(n) / "etc/kubernetes/dslab-join.yaml"
-    write_file(cfg, kubeadm_join_config(n, token, ca_hash, with_node_ip), 0o600)
+    version = nodes.node_run(n, ["kubeadm", "version", "-o", "short"]).stdout.strip()
+    write_file(cfg, kubeadm_join_config(n, token, ca_hash, with_node_ip, version), 0o600)
     argv = ["kubeadm", "join", "--config", "/etc/kubernetes/dslab-join.yaml", "--v=1"]
     t0 = time.monotonic()
     proc = nodes.node_run(n, argv, check=False, timeout=600)

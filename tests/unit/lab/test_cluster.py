@@ -60,6 +60,15 @@ def test_init_config_ignores_only_listed_preflight_checks(
     assert docs["JoinConfiguration"]["nodeRegistration"]["ignorePreflightErrors"] == ["Swap"]
 
 
+def test_from_1_35_system_verification_is_skipped_on_cgroup_v1() -> None:
+    docs = _docs(cluster.kubeadm_init_config("v1.35.8", REFS))
+    assert docs["InitConfiguration"]["nodeRegistration"]["ignorePreflightErrors"] == ["SystemVerification"]
+    docs = _docs(cluster.kubeadm_join_config(net.node("w1"), "a.b", "sha256:00", version="v1.37.2"))
+    assert docs["JoinConfiguration"]["nodeRegistration"]["ignorePreflightErrors"] == ["SystemVerification"]
+    assert "ignorePreflightErrors" not in _docs(cluster.kubeadm_init_config("v1.34.12", REFS))["InitConfiguration"]["nodeRegistration"]
+    assert cluster.ignored_preflight("v1.33.13") == {} and cluster.ignored_preflight("") == {}
+
+
 def test_kubelet_and_proxy_settings_for_nspawn() -> None:
     docs = _docs(cluster.kubeadm_init_config("v1.34.12", REFS))
     kubelet, proxy = docs["KubeletConfiguration"], docs["KubeProxyConfiguration"]
