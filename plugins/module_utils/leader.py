@@ -22,8 +22,6 @@ from __future__ import annotations
 import datetime
 from typing import Any, Dict, Iterable, Mapping, Optional
 
-#: The line kube-controller-manager logs when the node IPAM controller started (controllermanager.go, 1.21+).
-NODE_IPAM_STARTED = r'"Started controller" controller="node-ipam-controller"'
 #: Seconds of clock difference allowed between this machine and the leader's when telling whether it is alive.
 CLOCK_SLACK = 15
 
