@@ -307,9 +307,16 @@ def kubeadm_component_versions(constants_go: str) -> dict[str, str]:
     return found
 
 
+#: etcd releases the Go module proxy does not serve whole, built at the nearest patch it does (checked
+#: 2026-12-06: go.etcd.io/etcd/etcdutl/v3, which etcdctl 3.5 needs, was refused at v3.5.22-v3.5.24, served at
+#: v3.5.21). The image keeps the tag kubeadm expects; lab/README.md says so.
+ETCD_NOT_SERVED = {"v3.5.24": "v3.5.21"}
+
+
 def etcd_module_version(kubeadm_etcd: str) -> str:
-    """Map kubeadm's etcd image tag to the etcd module version: ``3.6.5-0`` -> ``v3.6.5``."""
-    return "v" + kubeadm_etcd.split("-")[0].lstrip("v")
+    """Map kubeadm's etcd image tag to the etcd module version: ``3.6.5-0`` -> ``v3.6.5`` (see :data:`ETCD_NOT_SERVED`)."""
+    version = "v" + kubeadm_etcd.split("-")[0].lstrip("v")
+    return ETCD_NOT_SERVED.get(version, version)
 
 
 # --------------------------------------------------------------------------- ldflags

@@ -438,3 +438,8 @@ def test_build_agnhost_from_the_kubernetes_module(monkeypatch, tmp_path):
     assert build.agnhost_tag("v1.34.12", tmp_path) == "2.56"  # from the stamp
     build.stamp_path("v1.34.12", "agnhost", tmp_path).unlink()
     assert build.agnhost_tag("v1.34.12", tmp_path) == "2.56"  # from the module's VERSION
+
+
+def test_etcd_the_proxy_does_not_serve_whole_is_built_at_the_nearest_served_patch():
+    assert build.etcd_module_version("3.6.5-0") == "v3.6.5"
+    assert build.etcd_module_version("3.5.24-0") == "v3.5.21"
