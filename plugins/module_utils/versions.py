@@ -79,7 +79,7 @@ def require_convertible_version(version: Version, original: Any, what: str = "th
 #: The releases this version of the collection has converted, verified and rolled back on a live cluster (the lab,
 #: README "Supported releases"). Preflight refuses others unless the operator accepts the risk; the filters keep
 #: the rules of every release since 1.16 (upstream facts), which is not a claim that the roles were run there.
-LIVE_TESTED = ((1, 34), (1, 34))
+LIVE_TESTED = ((1, 34), (1, 35))
 #: The variable that lets a run go on with a release outside :data:`LIVE_TESTED`.
 UNTESTED_OVERRIDE = "dualstack_allow_untested_release"
 
