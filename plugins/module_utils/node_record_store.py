@@ -27,11 +27,20 @@ def record_key(name: str, uid: str) -> str:
     return "%s_%s" % (name, uid or "")
 
 
+def _data(configmap: Any) -> Mapping[str, Any]:
+    """The ConfigMap's data, or ``{}`` when it is empty or does not exist."""
+    return ((configmap or {}).get("data") or {}) if isinstance(configmap, Mapping) else {}
+
+
+def _node_of(key: str) -> str:
+    """The Node name of a record key (:func:`record_key`)."""
+    return key.rpartition("_")[0]
+
+
 def _entries(configmap: Any, name: str) -> List[Dict[str, Any]]:
-    data = ((configmap or {}).get("data") or {}) if isinstance(configmap, Mapping) else {}
     out = []
-    for key, value in data.items():
-        if key.rpartition("_")[0] != name:
+    for key, value in _data(configmap).items():
+        if _node_of(key) != name:
             continue
         try:
             entry = json.loads(value)
@@ -71,7 +80,6 @@ def nodes_to_visit(names: Sequence[str], converted: Sequence[str], configmap: An
     """The nodes of ``names`` (in order) the nodes role must look at: those preflight did not find converted
     (``converted``: the plan's ``nodes_converted``), and those an interrupted run left a record for in ``configmap``
     (the records ConfigMap as ``kubectl get -o json`` prints it, or empty)."""
-    data = ((configmap or {}).get("data") or {}) if isinstance(configmap, Mapping) else {}
-    pending = {key.rpartition("_")[0] for key in data}
+    pending = {_node_of(key) for key in _data(configmap)}
     done = set(converted or [])
     return [name for name in names if name not in done or name in pending]
