@@ -343,7 +343,7 @@ def deploy(log_fn: Log = log) -> None:
 def wait_ready(timeout: float = 300) -> float:
     """Wait until calico-node runs a ready pod on every node and calico-kube-controllers is available."""
     def ready() -> bool:
-        if not cluster.daemonset_ready("kube-system", "calico-node", len(net.NODES)):
+        if not cluster.daemonset_ready("kube-system", "calico-node", len(net.nodes())):
             return False
         dep = cluster.kubectl("-n", "kube-system", "get", "deployment", "calico-kube-controllers", "-o",
                               "jsonpath={.status.availableReplicas}", check=False, timeout=30)

@@ -288,10 +288,13 @@ def kubeadm_init_config(version: str, refs: dict[str, str], with_coredns: bool =
     ``imageRepository`` is set; :func:`alias_images` covers any difference.
     """
     cp = net.control_plane()
+    ha = net.is_ha()
     return (
         "apiVersion: kubeadm.k8s.io/v1beta4\n"
         "kind: InitConfiguration\n"
-        "localAPIEndpoint:\n"
+        # HA: the key that encrypts the certificates `kubeadm init --upload-certs` puts in kube-system.
+        + (f"certificateKey: {certificate_key()}\n" if ha else "")
+        + "localAPIEndpoint:\n"
         f"  advertiseAddress: {cp.ipv4}\n"
         f"  bindPort: {API_PORT}\n"
         "nodeRegistration:\n"
@@ -305,14 +308,16 @@ def kubeadm_init_config(version: str, refs: dict[str, str], with_coredns: bool =
         "kind: ClusterConfiguration\n"
         "clusterName: dslab\n"
         f"kubernetesVersion: {version}\n"
-        f"controlPlaneEndpoint: \"{cp.ipv4}:{API_PORT}\"\n"
+        f"controlPlaneEndpoint: \"{net.api_endpoint()}:{API_PORT}\"\n"
         f"imageRepository: {image_repository(refs)}\n"
         "networking:\n"
         f"  podSubnet: {POD_SUBNET}\n"
         f"  serviceSubnet: {SERVICE_SUBNET}\n"
         "  dnsDomain: cluster.local\n"
         "apiServer:\n"
-        "  extraArgs:\n" + _arg("kubelet-preferred-address-types", "InternalIP,Hostname")
+        # The endpoint's IPv4 address is in the serving certificate already (kubeadm adds it); its IPv6 one too.
+        + (f"  certSANs:\n  - \"{net.LOAD_BALANCER.ipv6}\"\n" if ha else "")
+        + "  extraArgs:\n" + _arg("kubelet-preferred-address-types", "InternalIP,Hostname")
         # Without a CoreDNS image: no DNS addon and no CoreDNS in the preflight pull list.
         + ("" if with_coredns else "dns:\n  disabled: true\n")
         + "---\n" + kubelet_config() + "---\n" + kube_proxy_config()
@@ -346,18 +351,27 @@ def kube_proxy_config() -> str:
 
 
 def kubeadm_join_config(n: Node, token: str, ca_hash: str, with_node_ip: bool = True,
-                        version: str = "") -> str:
-    """Return the JoinConfiguration for a worker (``with_node_ip`` False: no ``--node-ip`` for its kubelet)."""
-    cp = net.control_plane()
+                        version: str = "", certificate_key: str = "") -> str:
+    """Return the JoinConfiguration for ``n`` (``with_node_ip`` False: no ``--node-ip`` for its kubelet).
+
+    A control plane (HA lab) joins with ``controlPlane``: its own advertise address and the key of the
+    certificates cp1 uploaded, so that kubeadm makes it a stacked etcd member and runs the control-plane Pods.
+    """
+    control_plane = n.role == "control-plane"
     return (
         "apiVersion: kubeadm.k8s.io/v1beta4\n"
         "kind: JoinConfiguration\n"
         "discovery:\n"
         "  bootstrapToken:\n"
-        f"    apiServerEndpoint: \"{cp.ipv4}:{API_PORT}\"\n"
+        f"    apiServerEndpoint: \"{net.api_endpoint()}:{API_PORT}\"\n"
         f"    token: {token}\n"
         f"    caCertHashes:\n    - {ca_hash}\n"
-        "nodeRegistration:\n"
+        + ("controlPlane:\n"
+           "  localAPIEndpoint:\n"
+           f"    advertiseAddress: {n.ipv4}\n"
+           f"    bindPort: {API_PORT}\n"
+           f"  certificateKey: {certificate_key}\n" if control_plane else "")
+        + "nodeRegistration:\n"
         f"  name: {n.name}\n"
         f"  criSocket: {CRI_SOCKET}\n"
         "  imagePullPolicy: IfNotPresent\n"
@@ -428,6 +442,15 @@ def reset_partial(n: Node, log_fn: Log = log) -> bool:
     return True
 
 
+def certificate_key() -> str:
+    """The HA lab's certificate key (64 hex digits, made once with ``kubeadm certs certificate-key``, kept 0600)."""
+    path = run_dir() / "certificate-key"
+    if not path.exists():
+        key = nodes.node_run(net.control_plane(), ["kubeadm", "certs", "certificate-key"]).stdout.strip()
+        write_file(path, key + "\n", 0o600)
+    return path.read_text().strip()
+
+
 def kubeadm_init(version: str, refs: dict[str, str], with_coredns: bool,
                  log_fn: Log = log) -> None:
     """Run ``kubeadm init`` on cp1 unless it already ran."""
@@ -438,6 +461,8 @@ def kubeadm_init(version: str, refs: dict[str, str], with_coredns: bool,
         return
     reset_partial(cp, log_fn)
     argv = ["kubeadm", "init", "--config", "/etc/kubernetes/dslab-kubeadm.yaml", "--v=1"]
+    if net.is_ha():
+        argv.append("--upload-certs")
     if not with_coredns:
         argv.append("--skip-phases=addon/coredns")
     t0 = time.monotonic()
@@ -479,9 +504,16 @@ def kubeadm_join(n: Node, log_fn: Log = log, with_node_ip: bool = True) -> None:
     out = nodes.node_run(cp, ["kubeadm", "token", "create", "--print-join-command",
                               "--ttl", "1h"]).stdout
     token, ca_hash = parse_join_command(out)
+    key = ""
+    if n.role == "control-plane":
+        # The uploaded certificates expire after 2 h: upload them again (same key) for every control-plane join.
+        key = certificate_key()
+        # The config carries the key (certificateKey); kubeadm refuses the flag next to --config.
+        nodes.node_run(cp, ["kubeadm", "init", "phase", "upload-certs", "--upload-certs",
+                            "--config", "/etc/kubernetes/dslab-kubeadm.yaml"], timeout=120)
     cfg = nodes.node_rootfs(n) / "etc/kubernetes/dslab-join.yaml"
     version = nodes.node_run(n, ["kubeadm", "version", "-o", "short"]).stdout.strip()
-    write_file(cfg, kubeadm_join_config(n, token, ca_hash, with_node_ip, version), 0o600)
+    write_file(cfg, kubeadm_join_config(n, token, ca_hash, with_node_ip, version, key), 0o600)
     argv = ["kubeadm", "join", "--config", "/etc/kubernetes/dslab-join.yaml", "--v=1"]
     t0 = time.monotonic()
     proc = nodes.node_run(n, argv, check=False, timeout=600)
@@ -503,7 +535,7 @@ def nodes_ready() -> dict[str, bool]:
 
 def wait_all_ready(timeout: float = 180) -> float:
     """Wait until every lab node is registered and Ready."""
-    names = {n.name for n in net.NODES}
+    names = {n.name for n in net.nodes()}
 
     def ready() -> bool:
         state = nodes_ready()
@@ -525,7 +557,7 @@ def wait_coredns(timeout: float = 180) -> None:
         # first sync sit in conntrack un-DNATed; drop them so the client's
         # next SYN retransmission goes through the Service rules.
         service_ip = str(ipaddress.ip_network(SERVICE_SUBNET)[1])
-        for n in net.NODES:
+        for n in net.nodes():
             nodes.node_run(n, ["conntrack", "-D", "-d", service_ip], check=False, timeout=30)
         kubectl("-n", "kube-system", "rollout", "status", "deployment/coredns",
                 f"--timeout={int(timeout)}s", timeout=timeout + 30)
@@ -542,4 +574,4 @@ def daemonset_ready(namespace: str, name: str, count: int) -> bool:
 
 def every_node_has(path: str) -> bool:
     """True when ``path`` is a non-empty file on every node, looked at from inside (``/run`` is the node's own)."""
-    return all(nodes.node_run(n, ["test", "-s", path], check=False, timeout=10).returncode == 0 for n in net.NODES)
+    return all(nodes.node_run(n, ["test", "-s", path], check=False, timeout=10).returncode == 0 for n in net.nodes())

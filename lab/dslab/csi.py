@@ -187,6 +187,6 @@ def registered_everywhere(node_names: list[str]) -> bool:
 
 def wait_registered(nodes: list[str] | None = None, timeout: float = 180) -> float:
     """Wait until every node's CSINode lists the driver (the registrar and the kubelet did their part)."""
-    names = nodes if nodes is not None else [n.name for n in net.NODES]
+    names = nodes if nodes is not None else [n.name for n in net.nodes()]
     return wait_for(f"CSI driver {DRIVER} registered on {len(names)} nodes",
                     lambda: registered_everywhere(names), timeout, 2)

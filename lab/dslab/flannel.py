@@ -237,7 +237,7 @@ def deploy(log_fn: Log = log) -> None:
 def wait_ready(timeout: float = 180) -> float:
     """Wait until flannel's DaemonSet runs a ready pod on every node and each wrote its subnet.env."""
     def ready() -> bool:
-        return (cluster.daemonset_ready("kube-flannel", "kube-flannel-ds", len(net.NODES))
+        return (cluster.daemonset_ready("kube-flannel", "kube-flannel-ds", len(net.nodes()))
                 and cluster.every_node_has("/run/flannel/subnet.env"))
 
     return wait_for("flannel ready on every node", ready, timeout, 2)

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-from dslab import calico, cluster, csi, flannel, handmade, net, nodes, podnet
+from dslab import calico, cluster, csi, flannel, handmade, lb, net, nodes, podnet
 from dslab.net import Node
 from dslab.util import (CommandError, Log, cache_root, default_version, ensure_binaries,
                         ensure_images, image_refs, log, run, run_dir, wait_for, write_file)
@@ -56,7 +56,7 @@ def _skip_sysctl(rel: str) -> bool:
         return True
     parts = rel.split("/")
     # Per-interface entries of the lab's own (temporary) links.
-    lab = {net.BRIDGE, *(n.veth_host for n in net.ALL_NODES)}
+    lab = {net.BRIDGE, *(n.veth_host for n in net.ALL_NETNS)}
     return any(p in lab for p in parts)
 
 
@@ -193,6 +193,15 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
                          f"run `dslab down` before `up` with {pod_network}")
     if pod_network != "bridge" and lab_style != "kubeadm":
         raise SystemExit(f"DUALSTACK_LAB_CNI={pod_network} needs DUALSTACK_LAB_STYLE=kubeadm")
+    control_planes = net.control_plane_count()
+    recorded_cps = run_dir() / "control-planes"
+    wanted_cps = os.environ.get(net.CONTROL_PLANES_ENV, "").strip()
+    if recorded_cps.exists() and wanted_cps and wanted_cps != str(control_planes):
+        raise SystemExit(f"the lab in {run_dir()} runs {net.CONTROL_PLANES_ENV}={control_planes}; "
+                         f"run `dslab down` before `up` with {wanted_cps}")
+    if control_planes > 1 and lab_style != "kubeadm":
+        raise SystemExit(f"{net.CONTROL_PLANES_ENV}={control_planes} needs DUALSTACK_LAB_STYLE=kubeadm "
+                         "(kubeadm join --control-plane)")
     record_sysctls()
     bindir = ensure_binaries(version, log_fn)
     tarballs = ensure_images(version, log_fn)
@@ -205,6 +214,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     run_dir().mkdir(parents=True, exist_ok=True)
     write_file(recorded, lab_style + "\n")
     write_file(recorded_cni, pod_network + "\n")
+    write_file(recorded_cps, f"{control_planes}\n")
     nodes.ensure_ssh_key()
     net.ensure_bridge()
     cluster.install_host_kubectl(bindir)
@@ -212,18 +222,18 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     def prepare(n: Node) -> None:
         prepare_node(n, base, bindir, refs, pod_network, cni_bins, lab_style, log_fn)
 
-    parallel(prepare, list(net.NODES))
+    parallel(prepare, list(net.nodes()))
     mark("node-rootfs")
-    for n in net.NODES:
+    for n in net.nodes():
         nodes.boot_node(n, log_fn)
-    for n in net.NODES:
+    for n in net.nodes():
         nodes.wait_booted(n)
     mark("boot")
 
     def runtime(n: Node) -> None:
         start_node_runtime(n, tarballs, refs, cni_tarballs, log_fn)
 
-    parallel(runtime, list(net.NODES))
+    parallel(runtime, list(net.nodes()))
     coredns = cluster.ref_for(refs, "coredns")
     with_coredns = coredns is not None and coredns in tarballs
     cp = net.control_plane()
@@ -231,7 +241,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
         mark("runtime+images")
         handmade.control_plane(version, refs, log_fn)
         mark("control-plane-units")
-        for n in net.NODES:
+        for n in net.nodes():
             handmade.start_node(n, log_fn)
         podnet.distribute_credentials(podnet.ensure_credentials(log_fn))
         cluster.wait_all_ready()
@@ -244,9 +254,13 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     expected = nodes.node_run(cp, ["kubeadm", "config", "images", "list", "--config",
                                    "/etc/kubernetes/dslab-kubeadm.yaml"]).stdout.split()
     if not set(expected) <= cluster.node_images(cp):
-        for n in net.NODES:
+        for n in net.nodes():
             cluster.alias_images(n, refs, expected, log_fn)
     mark("runtime+images")
+    if net.is_ha():
+        # controlPlaneEndpoint: kubeadm init talks to the apiserver through it once cp1's is up.
+        lb.ensure(cluster.API_PORT, log_fn)
+        mark("load-balancer")
     cluster.kubeadm_init(version, refs, with_coredns, log_fn)
     cluster.export_admin_conf()
 
@@ -256,6 +270,12 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
         REAL_CNIS[pod_network].deploy(log_fn)
     else:
         podnet.distribute_credentials(podnet.ensure_credentials(log_fn))
+    # One control plane at a time (each adds an etcd member), then the workers.
+    for n in net.control_planes()[1:]:
+        cluster.kubeadm_join(n, log_fn)
+    if net.is_ha():
+        lb.wait_all_up()
+        mark("kubeadm-join-control-plane")
     for n in net.workers():
         cluster.kubeadm_join(n, log_fn, with_node_ip=not (pod_network in SHAPED_NETWORKS and n.name == net.SHAPED_NODE))
     mark("kubeadm-join")
@@ -278,7 +298,7 @@ def deploy_csi(version: str, mark: Callable[[str], None], log_fn: Log) -> None:
 
 def _finish(mark: Callable[[str], None], times: dict[str, float], t_all: float, log_fn: Log) -> dict[str, float]:
     """Wait for ssh on every node, record the step timings, return them."""
-    for n in net.NODES:
+    for n in net.nodes():
         wait_for(f"{n.name} ssh", functools.partial(nodes.ssh_ok, n), 60, 1)
     mark("ready")
     times["total"] = round(time.monotonic() - t_all, 1)
@@ -400,9 +420,11 @@ def down(log_fn: Log = log) -> list[str]:
     if stray:
         log_fn(f"killed {len(stray)} processes left in lab network namespaces")
         time.sleep(0.5)
+    lb.stop(log_fn)
     for n in net.ALL_NODES:
         net.remove_node_netns(n)
         nodes.remove_node(n, log_fn)
+    net.remove_node_netns(net.LOAD_BALANCER)
     net.remove_bridge()
     restore_sysctls(log_fn)
     left = leftovers()
@@ -539,12 +561,14 @@ def leftovers() -> list[str]:
 def status() -> dict[str, object]:
     """Return a summary of the lab's state."""
     result: dict[str, object] = {"run_dir": str(run_dir()), "nodes": {}}
-    for n in net.NODES + tuple(late_nodes_present()):
+    for n in net.nodes() + tuple(late_nodes_present()):
         result["nodes"][n.name] = {  # type: ignore[index]
             "nspawn_pid": nodes.nspawn_pid(n),
             "systemd": nodes.system_state(n) or "down",
             "ipv4": n.ipv4, "ipv6": n.ipv6,
         }
+    if net.is_ha():
+        result["load_balancer"] = {"pid": lb.pid(), "servers": lb.servers()}
     if cluster.kubeconfig_path().exists():
         try:
             result["ready"] = cluster.nodes_ready()
@@ -573,10 +597,10 @@ def inventory() -> dict[str, object]:
                 "k8s_cluster": {
                     "children": {
                         "kube_control_plane": {
-                            "hosts": {n.name: host(n) for n in net.NODES
+                            "hosts": {n.name: host(n) for n in net.nodes()
                                       if n.role == "control-plane"}},
                         "kube_node": {
-                            "hosts": {n.name: host(n) for n in net.NODES + tuple(late_nodes_present())
+                            "hosts": {n.name: host(n) for n in net.nodes() + tuple(late_nodes_present())
                                       if n.role == "worker"}},
                     }
                 }
@@ -588,4 +612,4 @@ def inventory() -> dict[str, object]:
 def molecule_instances() -> list[dict[str, object]]:
     """Return the instance config Molecule's default (delegated) driver reads."""
     return [{"instance": n.name, "address": n.ipv4, "user": "root", "port": 22,
-             "identity_file": str(nodes.ssh_key())} for n in net.NODES]
+             "identity_file": str(nodes.ssh_key())} for n in net.nodes()]

@@ -11,10 +11,11 @@ IPv6 addresses are there for the conversion.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from dslab.util import CommandError, run
+from dslab.util import CommandError, run, run_dir
 
 BRIDGE = "dslab0"
 HOST_V4 = "192.168.77.1"
@@ -44,11 +45,24 @@ class Node:
         return self.name
 
 
-NODES: tuple[Node, ...] = (
-    Node("dslab-cp1", "control-plane", "192.168.77.11", "fd00:77::11"),
+#: The control plane ``kubeadm init`` runs on (every lab has it).
+FIRST_CONTROL_PLANE = Node("dslab-cp1", "control-plane", "192.168.77.11", "fd00:77::11")
+#: The control planes an HA lab (``DUALSTACK_LAB_CONTROL_PLANES=3``) adds with ``kubeadm join --control-plane``.
+MORE_CONTROL_PLANES: tuple[Node, ...] = (
+    Node("dslab-cp2", "control-plane", "192.168.77.12", "fd00:77::12"),
+    Node("dslab-cp3", "control-plane", "192.168.77.13", "fd00:77::13"),
+)
+WORKERS: tuple[Node, ...] = (
     Node("dslab-w1", "worker", "192.168.77.21", "fd00:77::21"),
     Node("dslab-w2", "worker", "192.168.77.22", "fd00:77::22"),
 )
+#: The HA lab's load balancer: a network namespace of its own on the bridge (no node, no systemd), running
+#: Debian's HAProxy in front of every kube-apiserver (``dslab.lb``); ``controlPlaneEndpoint`` is its address.
+LOAD_BALANCER = Node("dslab-lb", "load-balancer", "192.168.77.10", "fd00:77::10")
+
+#: How many control planes ``up`` builds: 1 (default) or 3 (HA, behind :data:`LOAD_BALANCER`).
+CONTROL_PLANES_ENV = "DUALSTACK_LAB_CONTROL_PLANES"
+CONTROL_PLANE_COUNTS = (1, 3)
 
 
 #: Nodes that are not part of ``up``: ``dslab join NAME`` boots one and runs a plain ``kubeadm join``
@@ -56,7 +70,42 @@ NODES: tuple[Node, ...] = (
 LATE_NODES: tuple[Node, ...] = (
     Node("dslab-w3", "worker", "192.168.77.23", "fd00:77::23"),
 )
-ALL_NODES: tuple[Node, ...] = NODES + LATE_NODES
+#: Every node a lab of any shape may run (what ``down`` and ``leftovers`` look for).
+ALL_NODES: tuple[Node, ...] = (FIRST_CONTROL_PLANE, *MORE_CONTROL_PLANES, *WORKERS, *LATE_NODES)
+#: Every network namespace (and host veth) the lab may create: the nodes' and the load balancer's.
+ALL_NETNS: tuple[Node, ...] = ALL_NODES + (LOAD_BALANCER,)
+
+
+def control_plane_count() -> int:
+    """The lab's control-plane count: the running lab's record (``<run>/control-planes``), else the environment.
+
+    Raises SystemExit naming the variable when the value is not one of :data:`CONTROL_PLANE_COUNTS`.
+    """
+    record = run_dir() / "control-planes"
+    raw = record.read_text().strip() if record.exists() else os.environ.get(CONTROL_PLANES_ENV, "1").strip() or "1"
+    if not raw.isdigit() or int(raw) not in CONTROL_PLANE_COUNTS:
+        raise SystemExit(f"{CONTROL_PLANES_ENV}={raw!r}: the lab runs 1 control plane or 3 (HA behind a load balancer)")
+    return int(raw)
+
+
+def is_ha() -> bool:
+    """True when the lab runs three control planes behind :data:`LOAD_BALANCER`."""
+    return control_plane_count() > 1
+
+
+def control_planes() -> list[Node]:
+    """The lab's control planes, the ``kubeadm init`` one first."""
+    return [FIRST_CONTROL_PLANE, *MORE_CONTROL_PLANES[:control_plane_count() - 1]]
+
+
+def nodes() -> tuple[Node, ...]:
+    """The nodes ``up`` builds: the control planes, then the workers."""
+    return (*control_planes(), *WORKERS)
+
+
+def api_endpoint() -> str:
+    """The IPv4 address of ``controlPlaneEndpoint``: the load balancer on an HA lab, else cp1."""
+    return LOAD_BALANCER.ipv4 if is_ha() else FIRST_CONTROL_PLANE.ipv4
 
 
 def node(name: str) -> Node:
@@ -76,13 +125,13 @@ def late_node(name: str) -> Node:
 
 
 def control_plane() -> Node:
-    """Return the (single) control-plane node."""
-    return next(n for n in NODES if n.role == "control-plane")
+    """Return the control plane ``kubeadm init`` runs on (cp1)."""
+    return FIRST_CONTROL_PLANE
 
 
 def workers() -> list[Node]:
     """Return the worker nodes."""
-    return [n for n in NODES if n.role == "worker"]
+    return list(WORKERS)
 
 
 def link_exists(name: str, netns: str | None = None) -> bool:
@@ -196,13 +245,13 @@ def lab_links() -> list[str]:
     """Return host links that belong to the lab (bridge and node veths)."""
     out = run(["ip", "-j", "link", "show"]).stdout
     names = [link["ifname"] for link in json.loads(out or "[]")]
-    ours = {BRIDGE} | {n.veth_host for n in ALL_NODES}
+    ours = {BRIDGE} | {n.veth_host for n in ALL_NETNS}
     return sorted(name for name in names if name in ours)
 
 
 def lab_netns() -> list[str]:
     """Return lab network namespaces that still exist under /run/netns."""
-    ours = {n.netns for n in ALL_NODES}
+    ours = {n.netns for n in ALL_NETNS}
     if not NETNS_DIR.exists():
         return []
     return sorted(p.name for p in NETNS_DIR.iterdir() if p.name in ours)

@@ -123,7 +123,7 @@ def ensure_credentials(log_fn: Log = log) -> dict[str, str]:
     log_fn(f"pod network agent credentials: ServiceAccount {NAMESPACE}/{NAME}")
     data = secret["data"]
     return {
-        "server": f"https://{net.control_plane().ipv4}:{cluster.API_PORT}",
+        "server": f"https://{net.api_endpoint()}:{cluster.API_PORT}",
         "token": base64.b64decode(data["token"]).decode(),
         "ca.crt": base64.b64decode(data["ca.crt"]).decode(),
     }
@@ -131,7 +131,7 @@ def ensure_credentials(log_fn: Log = log) -> dict[str, str]:
 
 def distribute_credentials(creds: dict[str, str], targets: Iterable[Node] | None = None) -> None:
     """Write the agent's credentials into every node, or into ``targets`` (mode 0600)."""
-    for n in (net.NODES if targets is None else targets):
+    for n in (net.nodes() if targets is None else targets):
         conf = nodes.node_rootfs(n) / CONF_DIR
         for name, value in creds.items():
             write_file(conf / name, value + ("\n" if not value.endswith("\n") else ""), 0o600)
@@ -142,7 +142,7 @@ def wait_routes(timeout: float = 60) -> float:
     def complete() -> bool:
         data = json.loads(cluster.kubectl("get", "nodes", "-o", "json", timeout=30))
         want = sum(len(i["spec"].get("podCIDRs", [])) for i in data["items"])
-        for n in net.NODES:
+        for n in net.nodes():
             mine = next((i for i in data["items"] if i["metadata"]["name"] == n.name), None)
             own = len(mine["spec"].get("podCIDRs", [])) if mine else 0
             got = nodes.node_run(n, ["ip", "route", "show", "proto", "177"]).stdout

@@ -287,3 +287,44 @@ def test_without_coredns_the_dns_addon_is_disabled() -> None:
     without = _docs(cluster.kubeadm_init_config("v1.34.12", REFS, with_coredns=False))
     assert "dns" not in with_dns
     assert without["ClusterConfiguration"]["dns"] == {"disabled": True}
+
+
+def test_ha_init_config_puts_the_endpoint_on_the_load_balancer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DUALSTACK_LAB_CONTROL_PLANES", "3")
+    monkeypatch.setattr(cluster, "certificate_key", lambda: "ab" * 32)
+    docs = _docs(cluster.kubeadm_init_config("v1.34.12", REFS))
+    init, cc = docs["InitConfiguration"], docs["ClusterConfiguration"]
+    assert cc["controlPlaneEndpoint"] == "192.168.77.10:6443"
+    assert init["localAPIEndpoint"]["advertiseAddress"] == "192.168.77.11"
+    assert init["certificateKey"] == "ab" * 32
+    assert cc["apiServer"]["certSANs"] == ["fd00:77::10"]
+    # Still single-stack: the conversion is the collection's job.
+    assert cc["networking"]["serviceSubnet"] == cluster.SERVICE_SUBNET
+
+
+def test_single_control_plane_init_config_has_no_key_and_no_balancer() -> None:
+    docs = _docs(cluster.kubeadm_init_config("v1.34.12", REFS))
+    assert "certificateKey" not in docs["InitConfiguration"]
+    assert docs["ClusterConfiguration"]["controlPlaneEndpoint"] == "192.168.77.11:6443"
+    assert "certSANs" not in docs["ClusterConfiguration"]["apiServer"]
+
+
+def test_control_plane_join_config_is_a_stacked_member(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUALSTACK_LAB_CONTROL_PLANES", "3")
+    docs = _docs(cluster.kubeadm_join_config(net.node("cp2"), "a.b", "sha256:00", certificate_key="cd" * 32))
+    join = docs["JoinConfiguration"]
+    assert join["discovery"]["bootstrapToken"]["apiServerEndpoint"] == "192.168.77.10:6443"
+    assert join["controlPlane"] == {"localAPIEndpoint": {"advertiseAddress": "192.168.77.12", "bindPort": 6443},
+                                    "certificateKey": "cd" * 32}
+    worker = _docs(cluster.kubeadm_join_config(net.node("w1"), "a.b", "sha256:00"))["JoinConfiguration"]
+    assert "controlPlane" not in worker
+    assert worker["discovery"]["bootstrapToken"]["apiServerEndpoint"] == "192.168.77.10:6443"
+
+
+def test_ha_inventory_lists_three_control_planes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUALSTACK_LAB_CONTROL_PLANES", "3")
+    groups = lifecycle.inventory()["all"]["children"]["k8s_cluster"]["children"]
+    assert list(groups["kube_control_plane"]["hosts"]) == ["dslab-cp1", "dslab-cp2", "dslab-cp3"]
+    assert list(groups["kube_node"]["hosts"]) == ["dslab-w1", "dslab-w2"]
+    assert [i["instance"] for i in lifecycle.molecule_instances()] == [
+        "dslab-cp1", "dslab-cp2", "dslab-cp3", "dslab-w1", "dslab-w2"]

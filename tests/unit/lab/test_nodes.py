@@ -72,7 +72,7 @@ def test_nspawn_argv_has_the_lab_notes_flags() -> None:
 
 def test_hosts_file_names_every_node_in_both_families() -> None:
     text = nodes.hosts_file()
-    for n in net.NODES:
+    for n in net.ALL_NODES:
         assert f"{n.ipv4} {n.name}" in text
         assert f"{n.ipv6} {n.name}" in text
 
