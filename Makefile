@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/tests/output/.collections
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: main plan test venv collection host-packages unit integration lint sanity galaxy lab-test lab-test-units lab-test-calico lab-up lab-down rollback kill-points bench scale matrix
+.PHONY: main plan test venv collection host-packages unit integration lint sanity galaxy lab-test lab-test-units lab-test-calico lab-up lab-down rollback kill-points kill-points-ha bench bench-ha scale matrix
 
 main: host-packages venv collection lab-up
 	PYTHONPATH=lab python -m dslab inventory > tests/output/lab-inventory.yml
@@ -81,6 +81,13 @@ rollback: venv collection
 kill-points: venv collection lab-up
 	python tests/lab/kill_points.py
 
+# The HA lab's half-converted control planes (after cp1's / cp2's apiserver, after one controller-manager), each
+# taken back by rollback.yml and forward by site.yml (~40 min; figures in the README).
+kill-points-ha: host-packages venv collection
+	PYTHONPATH=lab python -m dslab down
+	DUALSTACK_LAB_CONTROL_PLANES=3 PYTHONPATH=lab python -m dslab up
+	python tests/lab/kill_points.py --ha
+
 # The API side at 3 / 1,000 / 5,000 KWOK fake Nodes on the lab's control plane binaries (loopback, no
 # lab nodes; ~6 min warm); figures in the README.
 scale: venv collection
@@ -96,4 +103,10 @@ matrix: host-packages venv collection
 bench: venv collection
 	PYTHONPATH=lab python -m dslab down
 	PYTHONPATH=lab python -m dslab up
+	python benchmarks/conversion.py
+
+# The same on the HA lab: three control planes behind HAProxy, the API probed through it (figures in the README).
+bench-ha: host-packages venv collection
+	PYTHONPATH=lab python -m dslab down
+	DUALSTACK_LAB_CONTROL_PLANES=3 PYTHONPATH=lab python -m dslab up
 	python benchmarks/conversion.py

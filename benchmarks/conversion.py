@@ -6,7 +6,10 @@ Needs a fresh single-stack lab (`PYTHONPATH=lab python3 -m dslab up`); it change
 - conversion wall time with a per-phase (per-play) breakdown, and the sum of the unavoidable
   restarts beside it (static Pod restarts of kube-apiserver / kube-controller-manager, kubelet
   restarts, node re-registrations, as timed by the playbook's own wait tasks);
-- kube-apiserver unavailability: /readyz probed every 100 ms from the host during the run;
+- kube-apiserver unavailability: /readyz probed every 100 ms from the host during the run, through
+  controlPlaneEndpoint (cp1, or the HA lab's load balancer: DUALSTACK_LAB_CONTROL_PLANES=3), each probe on a
+  new connection; on the HA lab also the seconds each apiserver was out of the load balancer's rotation
+  (HAProxy's runtime API read every 100 ms), during the conversion and during the way back;
 - failed IPv4 requests: tests/lab/workload.py's client (on dslab-cp1's host network) sends an
   HTTP request every 200 ms to a 2-replica Deployment's IPv4 ClusterIP during the run (the
   Deployment has a PodDisruptionBudget, a readiness probe and a preStop delay) and counts failures;
@@ -14,7 +17,8 @@ Needs a fresh single-stack lab (`PYTHONPATH=lab python3 -m dslab up`); it change
   probes sent/failed/excused, the longest time without an answer per node, and the time from each
   node's uncordon until a pod created on it answers;
 - the second (idempotent) run's time;
-- the way back: playbooks/rollback.yml's wall time with its per-phase breakdown, and its second run.
+- the way back: playbooks/rollback.yml's wall time with its per-phase breakdown (with the /readyz probe, the
+  rotation figures and the IPv4 client again), and its second run.
 Run from the checkout: PATH=.venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=tests/output/.collections python benchmarks/conversion.py
 """
 
@@ -23,55 +27,49 @@ from __future__ import annotations
 import json
 import os
 import re
-import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "lab"))
+sys.path.insert(0, str(REPO / "lab"))
+from dslab import net  # noqa: E402  pylint: disable=wrong-import-position
 import prober  # noqa: E402  pylint: disable=wrong-import-position
+from api_probe import ReadyzProbe, RotationWatch  # noqa: E402  pylint: disable=wrong-import-position
 import workload  # noqa: E402  pylint: disable=wrong-import-position
 from workload import dslab, lab_target  # noqa: E402  pylint: disable=wrong-import-position
 TARGET = lab_target()
-APISERVER = "https://192.168.77.11:6443/readyz"
 CNI = os.environ.get("DUALSTACK_LAB_CNI") or "bridge"
-class ReadyzProbe(threading.Thread):
-    """GET /readyz every 100 ms; record the total time it did not answer 200."""
+def measured(inventory: str, varsfile: str | None, playbook: str) -> dict:
+    """Run a playbook with the /readyz probe, the IPv4 client and (HA lab) the rotation watch around it."""
+    workload.start()
+    probe = ReadyzProbe()
+    probe.start()
+    rotation = RotationWatch() if net.is_ha() else None
+    if rotation:
+        rotation.start()
+    wall, phases, waits, changed = run_playbook(inventory, varsfile, playbook)
+    probe.stop.set()
+    probe.join()
+    if rotation:
+        rotation.stop.set()
+        rotation.join()
+    return {"wall": wall, "phases": phases, "waits": waits, "changed": changed, "probe": probe,
+            "rotation": rotation.summary() if rotation else "", "counts": workload.stop()}
 
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.stop = threading.Event()
-        self.samples = 0
-        self.failures = 0
-        self.longest = 0.0
-        self.down = 0.0
-        self._down_since: float | None = None
-        self.context = ssl.create_default_context()
-        self.context.check_hostname = False
-        self.context.verify_mode = ssl.CERT_NONE  # a probe of one lab address; no credentials are sent
 
-    def run(self) -> None:
-        while not self.stop.is_set():
-            started = time.monotonic()
-            try:
-                ok = urllib.request.urlopen(APISERVER, timeout=1, context=self.context).status == 200
-            except Exception:  # pylint: disable=broad-except
-                ok = False
-            self.samples += 1
-            if ok:
-                if self._down_since is not None:
-                    self.longest = max(self.longest, started - self._down_since)
-                    self.down += started - self._down_since
-                self._down_since = None
-            else:
-                self.failures += 1
-                self._down_since = self._down_since or started
-            self.stop.wait(max(0.0, 0.1 - (time.monotonic() - started)))
+def print_availability(run: dict, what: str) -> None:
+    """The API's and the Service's availability during one measured run."""
+    probe, counts = run["probe"], run["counts"]
+    print("apiserver /readyz every 100 ms via %s, %s: %d probes, %d failed, %.1f s unavailable in all (longest gap %.1f s)"
+          % (probe.url.split("/")[2], what, probe.samples, probe.failures, probe.down, probe.longest))
+    if run["rotation"]:
+        print("  apiservers out of the load balancer's rotation (seconds, states seen): %s" % run["rotation"])
+    print("IPv4 requests to the Service, %s: %d ok, %d failed in %.0f s (failure windows: %s)"
+          % (what, counts.get("ok", 0), counts.get("failed", 0), counts.get("seconds", 0), counts.get("windows") or "none"))
 
 
 def run_playbook(inventory: str, varsfile: str | None, playbook: str = "site.yml") -> tuple[float, dict, float, int]:
@@ -131,37 +129,31 @@ def main() -> int:
         inventory.write_text(dslab("inventory"))
         varsfile = Path(tmp, "target.json")
         varsfile.write_text(json.dumps(TARGET))
-        workload.start()
         if CNI != "bridge":
             prober.start()
-        probe = ReadyzProbe()
-        probe.start()
-        wall, phases, waits, changed = run_playbook(str(inventory), str(varsfile))
-        probe.stop.set()
-        probe.join()
-        counts = workload.stop()
+        first = measured(str(inventory), str(varsfile), "site.yml")
         pods = prober.stop() if CNI != "bridge" else {}
         second, second_phases, _, second_changed = run_playbook(str(inventory), str(varsfile))
-        back, back_phases, back_waits, back_changed = run_playbook(str(inventory), None, "rollback.yml")
+        back = measured(str(inventory), None, "rollback.yml")
         back_again, _, _, back_again_changed = run_playbook(str(inventory), None, "rollback.yml")
-    print("lab CNI: %s" % CNI)
-    print("conversion wall time: %.1f s (%d tasks changed)" % (wall, changed))
-    for name, seconds in phases.items():
+    wall = first["wall"]
+    print("lab CNI: %s, %d control plane(s)" % (CNI, len(net.control_planes())))
+    print("conversion wall time: %.1f s (%d tasks changed)" % (wall, first["changed"]))
+    for name, seconds in first["phases"].items():
         print("  %-50s %7.1f s" % (name[:50], seconds))
-    print("waits for restarted components (sum of the wait/probe/settle tasks): %.1f s = %.0f%% of the run" % (waits, 100 * waits / wall))
-    print("apiserver /readyz every 100 ms: %d probes, %d failed, %.1f s unavailable in all (longest gap %.1f s)"
-          % (probe.samples, probe.failures, probe.down, probe.longest))
-    print("IPv4 requests to the Service during the conversion: %d ok, %d failed in %.0f s (failure windows: %s)"
-          % (counts.get("ok", 0), counts.get("failed", 0), counts.get("seconds", 0), counts.get("windows") or "none"))
+    print("waits for restarted components (sum of the wait/probe/settle tasks): %.1f s = %.0f%% of the run"
+          % (first["waits"], 100 * first["waits"] / wall))
+    print_availability(first, "conversion")
     if pods:
         print_prober(pods)
     print("second run: %.1f s, %d changed (%s)" % (second, second_changed, ", ".join("%s %.1f s" % (k[:20], v) for k, v in second_phases.items())))
     print("ratio second/first run: %.2f" % (second / wall))
     print("rollback (dual -> single) wall time: %.1f s (%d tasks changed; waits %.1f s = %.0f%%)"
-          % (back, back_changed, back_waits, 100 * back_waits / back))
-    for name, seconds in back_phases.items():
+          % (back["wall"], back["changed"], back["waits"], 100 * back["waits"] / back["wall"]))
+    for name, seconds in back["phases"].items():
         print("  %-50s %7.1f s" % (name[:50], seconds))
-    print("rollback second run: %.1f s, %d changed (ratio %.2f)" % (back_again, back_again_changed, back_again / back))
+    print_availability(back, "way back")
+    print("rollback second run: %.1f s, %d changed (ratio %.2f)" % (back_again, back_again_changed, back_again / back["wall"]))
     return 0
 
 

@@ -32,9 +32,13 @@ def lb_dir() -> Path:
     return run_dir() / "lb"
 
 
+#: HAProxy's runtime API (``level admin``): a fixed host path, so that an inventory can name it (molecule/ha).
+ADMIN_DIR = Path("/run/dslab-lb")
+
+
 def admin_socket() -> Path:
     """HAProxy's runtime API socket (``level admin``)."""
-    return lb_dir() / "admin.sock"
+    return ADMIN_DIR / "admin.sock"
 
 
 def config(port: int) -> str:
@@ -71,6 +75,23 @@ def config(port: int) -> str:
     )
 
 
+def rotation_vars() -> dict[str, object]:
+    """The control_plane role's hooks for this load balancer (inventory vars): drain a server, then ready it.
+
+    ``socat`` speaks to the runtime API on the host (the socket is the host's); ``{{ inventory_hostname }}`` is
+    templated per control plane, whose inventory name is its server name here.
+    """
+    argv = ["socat", "-", f"UNIX-CONNECT:{admin_socket()}"]
+    server = f"{BACKEND}/{{{{ inventory_hostname }}}}"
+    return {
+        "control_plane_rotation_out": {"argv": argv, "stdin": f"set server {server} state drain", "host": "localhost",
+                                       "drain_seconds": 1},
+        # rise 2 x inter 1 s: the health check takes the server back within ~2 s of its /readyz answering.
+        "control_plane_rotation_in": {"argv": argv, "stdin": f"set server {server} state ready", "host": "localhost",
+                                      "settle_seconds": 3},
+    }
+
+
 def pid() -> int | None:
     """The running HAProxy's pid (from its pid file), or None."""
     try:
@@ -88,6 +109,7 @@ def ensure(port: int, log_fn: Log = log) -> None:
     net.ensure_node_netns(net.LOAD_BALANCER)
     lifecycle.record_netns(net.LOAD_BALANCER)
     lb_dir().mkdir(parents=True, exist_ok=True)
+    ADMIN_DIR.mkdir(mode=0o700, exist_ok=True)
     cfg = lb_dir() / "haproxy.cfg"
     changed = write_file(cfg, config(port), 0o600)
     run([HAPROXY, "-c", "-q", "-f", str(cfg)])
@@ -141,7 +163,7 @@ def wait_all_up(timeout: float = 120) -> float:
 
 
 def stop(log_fn: Log = log) -> None:
-    """Stop HAProxy (``down`` removes the namespace and kills anything left in it)."""
+    """Stop HAProxy and remove its socket directory (``down`` removes the namespace and kills anything left in it)."""
     running = pid()
     if running:
         os.kill(running, signal.SIGTERM)
@@ -149,3 +171,7 @@ def stop(log_fn: Log = log) -> None:
         while time.monotonic() < deadline and pid():
             time.sleep(0.1)
         log_fn("load balancer stopped")
+    if ADMIN_DIR.exists():
+        for entry in ADMIN_DIR.iterdir():
+            entry.unlink()
+        ADMIN_DIR.rmdir()

@@ -549,6 +549,8 @@ def leftovers() -> list[str]:
         found += [f"cgroup {d}" for d in nodes.node_cgroups(n) if d.exists()]
         if nodes.node_dir(n).exists():
             found.append(f"node dir {nodes.node_dir(n)}")
+    if lb.ADMIN_DIR.exists():
+        found.append(f"load balancer socket dir {lb.ADMIN_DIR}")
     found += lab_iptables()
     found += [f"sysctl {k.replace('/', '.')}: recorded {a!r}, now {b!r}"
               for k, (a, b) in changed_sysctls().items()]
@@ -585,6 +587,7 @@ def inventory() -> dict[str, object]:
     return {
         "all": {
             "vars": {
+                **(lb.rotation_vars() if net.is_ha() else {}),
                 "ansible_user": "root",
                 "ansible_ssh_private_key_file": str(nodes.ssh_key()),
                 "ansible_ssh_common_args": "-o StrictHostKeyChecking=no "

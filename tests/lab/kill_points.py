@@ -9,8 +9,12 @@ the next point: rebuilt from its cache (`--reset rebuild`, the default, ~1 min) 
 playbooks/rollback.yml (`--reset rollback`, ~4 min, which also proves the way back each time).
 The points cover every phase: preflight, the apiserver edit and its restart, the controller-manager edit, kubeadm-config,
 the kubelet restarts, kube-proxy, each step of a node's re-registration, egress, verify.
+With ``--ha`` (the HA lab, DUALSTACK_LAB_CONTROL_PLANES=3) the points are the half-converted control planes an
+HA rollout leaves (:data:`HA_POINTS`: after cp1's kube-apiserver, after cp2's, after one kube-controller-manager),
+and each is taken both ways: killed, then playbooks/rollback.yml from there must end verified single-stack;
+killed again, then site.yml must end verified dual-stack (then rollback.yml for the next point).
 Run from the checkout with the venv's ansible on PATH and ANSIBLE_COLLECTIONS_PATH set (make collection):
-  python3 tests/lab/kill_points.py [--points N] [--only WORDS] [--reset rebuild|rollback]
+  python3 tests/lab/kill_points.py [--points N] [--only WORDS] [--reset rebuild|rollback] [--ha]
 """
 
 from __future__ import annotations
@@ -55,10 +59,23 @@ POINTS = [
     ("Wait for the CNI agent's new pod to be Ready: dslab-cp1", 0.5),
 ]
 
+# HA lab: (task words, delay, which occurrence of a header with those words). Every control plane runs each task
+# of its `serial: 1` play in turn, so the 2nd header of the kube-apiserver's task is cp2's (cp1's is done), the 3rd
+# cp3's (cp1 and cp2 done), the 2nd of the kube-controller-manager's is cp2's (cp1's done). The task runs before
+# the load-balancer hook, so no apiserver is out of rotation at the kill.
+HA_POINTS = [
+    ("Tell whether the flags change (nothing is written): kube-apiserver", 0.0, 2),
+    ("Tell whether the flags change (nothing is written): kube-apiserver", 0.0, 3),
+    ("Tell whether the flags change (nothing is written): kube-controller-manager", 0.0, 2),
+]
+HA_LABELS = ["after cp1's kube-apiserver", "after cp2's kube-apiserver", "after cp1's kube-controller-manager"]
 
-def playbook(name: str, inventory: str, varsfile: str, kill_at: tuple[str, float] | None = None) -> dict:
-    """Run a playbook; with kill_at, SIGKILL its process group that long after the task starts."""
-    cmd = ["ansible-playbook", "-i", inventory, str(REPO / "playbooks" / name), "-e", "@" + varsfile]
+
+def playbook(name: str, inventory: str, varsfile: str, kill_at: tuple | None = None) -> dict:
+    """Run a playbook; with kill_at (words, delay[, occurrence]), SIGKILL its process group that long after the
+    task's header (its occurrence-th, default the first) is printed."""
+    cmd = ["ansible-playbook", "-i", inventory, str(REPO / "playbooks" / name)] + (["-e", "@" + varsfile] if varsfile else [])
+    seen = 0
     env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="false", ANSIBLE_NOCOLOR="1")
     started = time.monotonic()
     lines: list[str] = []
@@ -69,6 +86,9 @@ def playbook(name: str, inventory: str, varsfile: str, kill_at: tuple[str, float
         for line in proc.stdout:
             lines.append(line)
             if kill_at and killed is None and line.startswith(("TASK [", "RUNNING HANDLER [")) and kill_at[0] in line:
+                seen += 1
+                if seen < (kill_at[2] if len(kill_at) > 2 else 1):
+                    continue
                 time.sleep(kill_at[1])
                 killed = time.monotonic() - started
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -83,7 +103,7 @@ def playbook(name: str, inventory: str, varsfile: str, kill_at: tuple[str, float
 def reset(how: str, inventory: str, varsfile: str) -> dict:
     """Take the lab back to single-stack: playbooks/rollback.yml, or down and up from the cache."""
     if how == "rollback":
-        return playbook("rollback.yml", inventory, varsfile)
+        return playbook("rollback.yml", inventory, "")
     started = time.monotonic()
     env = dict(os.environ, PYTHONPATH=str(REPO / "lab"))
     code = 0
@@ -99,7 +119,16 @@ def main() -> int:
     parser.add_argument("--reset", choices=["rebuild", "rollback"], default="rebuild",
                         help="how the lab goes back to single-stack after each point")
     parser.add_argument("--only", default="", help="run only the points whose task words contain this")
+    parser.add_argument("--ha", action="store_true", help="the HA lab's half-converted control planes, both ways")
+    parser.add_argument("--ha-point", type=int, choices=range(1, len(HA_POINTS) + 1),
+                        help="only kill site.yml at this HA point (1-%d), then --then" % len(HA_POINTS))
+    parser.add_argument("--then", choices=["rollback", "nothing"], default="rollback",
+                        help="with --ha-point: rollback.yml from the half-converted state, or leave it for the next run")
     args = parser.parse_args()
+    if args.ha_point:
+        return main_ha_point(args.ha_point, args.then)
+    if args.ha:
+        return main_ha()
     count = max(1, min(args.points, len(POINTS)))
     chosen = [POINTS[round(i * (len(POINTS) - 1) / max(1, count - 1))] for i in range(count)] if count > 1 else POINTS[2:3]
     if args.only:
@@ -127,6 +156,64 @@ def main() -> int:
                     break
     print("%d of %d kill points: the re-run converged to a verified dual-stack cluster%s"
           % (len(chosen) - failures, len(chosen), "" if not failures else " (FAILURES above)"))
+    return 1 if failures else 0
+
+
+def main_ha_point(number: int, then: str) -> int:
+    """Kill site.yml at HA point ``number``; with ``then`` rollback, rollback.yml must end verified single-stack."""
+    point, label = HA_POINTS[number - 1], HA_LABELS[number - 1]
+    with tempfile.TemporaryDirectory() as tmp:
+        inventory = Path(tmp, "inventory.yml")
+        inventory.write_text(dslab("inventory"))
+        varsfile = Path(tmp, "target.json")
+        varsfile.write_text(json.dumps(TARGET))
+        killed = playbook("site.yml", str(inventory), str(varsfile), point)
+        if killed["killed_after"] is None:
+            sys.stdout.write(killed["tail"])
+            print("site.yml was not killed %s: the task was never reached" % label)
+            return 1
+        print("site.yml killed %s, %.0f s into the run" % (label, killed["killed_after"]))
+        if then == "nothing":
+            return 0
+        back = playbook("rollback.yml", str(inventory), "")
+        if back["rc"] != 0:
+            sys.stdout.write(back["tail"])
+        print("rollback.yml from there: %s in %.1f s" % ("verified single-stack" if back["rc"] == 0 else "FAILED", back["seconds"]))
+        return back["rc"]
+
+
+def main_ha() -> int:
+    """Each of :data:`HA_POINTS` both ways: rollback.yml from there, then site.yml from there."""
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        inventory = Path(tmp, "inventory.yml")
+        inventory.write_text(dslab("inventory"))
+        varsfile = Path(tmp, "target.json")
+        varsfile.write_text(json.dumps(TARGET))
+        print("%-40s %8s %16s %8s %16s" % ("SIGKILL point", "killed", "rollback.yml", "killed", "site.yml"))
+        for index, (point, label) in enumerate(zip(HA_POINTS, HA_LABELS)):
+            first = playbook("site.yml", str(inventory), str(varsfile), point)
+            back = playbook("rollback.yml", str(inventory), "")
+            second = playbook("site.yml", str(inventory), str(varsfile), point)
+            forth = playbook("site.yml", str(inventory), str(varsfile))
+            ok = None not in (first["killed_after"], second["killed_after"]) and back["rc"] == 0 and forth["rc"] == 0
+            failures += not ok
+            print("%-40s %7s %9.1fs %5s %7s %9.1fs %5s" % (
+                label, "%.0fs" % first["killed_after"] if first["killed_after"] is not None else "never",
+                back["seconds"], "ok" if back["rc"] == 0 else "FAIL",
+                "%.0fs" % second["killed_after"] if second["killed_after"] is not None else "never",
+                forth["seconds"], "ok" if forth["rc"] == 0 else "FAIL"), flush=True)
+            if not ok:
+                sys.stdout.write((back if back["rc"] else forth)["tail"])
+                break
+            if index < len(HA_POINTS) - 1:
+                reset_back = playbook("rollback.yml", str(inventory), "")
+                if reset_back["rc"] != 0:
+                    sys.stdout.write(reset_back["tail"])
+                    failures += 1
+                    break
+    print("%d of %d half-converted control-plane states: rollback.yml and site.yml both ended verified%s"
+          % (len(HA_POINTS) - failures, len(HA_POINTS), "" if not failures else " (FAILURES above)"))
     return 1 if failures else 0
 
 

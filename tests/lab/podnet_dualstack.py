@@ -104,7 +104,7 @@ def main(argv: list[str]) -> int:
         out = nodes.node_run(o, ["ip", "-6", "route", "show", "proto", "177"]).stdout
         return f"{v6} via {n.ipv6}" in out
 
-    for other in net.NODES:
+    for other in net.nodes():
         if other != n:
             wait_for(f"{other.name} route to {v6}", functools.partial(routed, other), 30, 1)
     say(f"every other node routes {v6} via {n.ipv6}")
@@ -121,7 +121,7 @@ def main(argv: list[str]) -> int:
         "get", "pod", PROBE, "-o", "json"))["status"]["podIPs"]]
     assert sorted(ipaddress.ip_address(i).version for i in pod_ips) == [4, 6], pod_ips
     pod_v6 = next(i for i in pod_ips if ":" in i)
-    other = next(o for o in net.NODES if o != n and o.role == "worker")
+    other = next(o for o in net.nodes() if o != n and o.role == "worker")
     out = nodes.node_run(other, ["curl", "-sS", "-m", "5",
                                  f"http://[{pod_v6}]:8080/cgi-bin/whoami"]).stdout
     assert f"host: {PROBE}" in out, out

@@ -159,7 +159,7 @@ class Prober:
         # A Node being re-registered is cordoned, or absent between its deletion and registration; it
         # counts as uncordoned only when it is there and schedulable again (an absent node keeps its state).
         present = {n["metadata"]["name"] for n in node_items}
-        absent = {n.name for n in net.NODES} - present
+        absent = {n.name for n in net.nodes()} - present
         unschedulable = {n["metadata"]["name"] for n in node_items if n["spec"].get("unschedulable")}
         with self.lock:
             cordoned = unschedulable | (self.cordoned & absent)
@@ -223,7 +223,7 @@ class Prober:
     # -- probe threads -------------------------------------------------------------------------
 
     def netns_fd(self, target: dict[str, Any]) -> int | None:
-        node = next(n for n in net.NODES if n.name == target["node"])
+        node = next(n for n in net.nodes() if n.name == target["node"])
         for base in nodes.node_cgroups(node):
             for pod_dir in base.glob("kubepods*/**/pod%s" % target["uid"]):
                 for pid in nodes.cgroup_pids(pod_dir):
@@ -340,7 +340,7 @@ def start() -> dict[str, Any]:
     deadline = time.time() + 60
     while time.time() < deadline:
         got = counts()
-        if got.get("ok", 0) >= 3 * len(net.NODES):
+        if got.get("ok", 0) >= 3 * len(net.nodes()):
             return got
         time.sleep(1)
     raise SystemExit("the prober got no answers within 60 s: %s" % counts())
@@ -359,7 +359,7 @@ def refresh() -> dict[str, Any]:
     deadline = time.time() + 60
     while time.time() < deadline:
         got = counts()
-        if got.get("families", {}).get("IPv6", {}).get("ok", 0) >= before + 10 * len(net.NODES):
+        if got.get("families", {}).get("IPv6", {}).get("ok", 0) >= before + 10 * len(net.nodes()):
             return got
         time.sleep(1)
     raise SystemExit("no IPv6 answers between the recreated probe pods within 60 s: %s" % counts())
