@@ -219,3 +219,37 @@ def test_molecule_playbooks_register_no_role_variable() -> None:
             if name.startswith(prefixes):
                 clashes.append("%s: %s" % (path.relative_to(REPO), name))
     assert clashes == []
+
+
+def test_molecule_ha_runs_the_whole_sequence_on_three_control_planes_with_the_lab_hooks(monkeypatch) -> None:
+    molecule = load(REPO / "molecule" / "ha" / "molecule.yml")
+    sequence = molecule["scenario"]["test_sequence"]
+    assert sequence.index("prepare") < sequence.index("converge") < sequence.index("idempotence") \
+        < sequence.index("verify") < sequence.index("side_effect")
+    assert [p["name"] for p in molecule["platforms"] if p["groups"] == ["kube_control_plane"]] == [
+        "dslab-cp1", "dslab-cp2", "dslab-cp3"]
+    assert molecule["provisioner"]["env"]["DUALSTACK_LAB_CONTROL_PLANES"] == "3"
+    # The scenario's hooks are the ones `dslab inventory` prints for the HA lab (HAProxy's runtime API).
+    import sys  # pylint: disable=import-outside-toplevel
+    sys.path.insert(0, str(REPO / "lab"))
+    from dslab import lb  # pylint: disable=import-outside-toplevel
+    wanted = lb.rotation_vars()
+    group_vars = molecule["provisioner"]["inventory"]["group_vars"]["all"]
+    assert {key: group_vars[key] for key in wanted} == wanted
+
+
+def test_an_apiserver_leaves_the_rotation_before_its_edit_and_is_kept_in_it_after() -> None:
+    component = load(REPO / "roles" / "control_plane" / "tasks" / "component.yml")
+    names = [task["name"] for task in component]
+    block = next(task for task in component if "block" in task)
+    inner = [task["name"] for task in block["block"]]
+    assert inner.index("Take this kube-apiserver out of the load balancer's rotation") \
+        < inner.index("Write the new flags, backup kept: {{ control_plane_component }}")
+    # Back in the rotation after the block (every healthy apiserver: a killed run may have left one out) and, in the
+    # rescue, only once the restored one is healthy again.
+    assert names[-1] == "Keep this kube-apiserver in the load balancer's rotation"
+    rescue = [task["name"] for task in block["rescue"]]
+    assert rescue.index("Put the restored kube-apiserver back into the load balancer's rotation") \
+        == rescue.index("Fail, naming the component that did not become healthy: {{ control_plane_component }}") - 1
+    rotation_in = load(REPO / "roles" / "control_plane" / "tasks" / "rotation_in.yml")
+    assert rotation_in[0]["changed_when"] == "control_plane_rotation_left is changed"
