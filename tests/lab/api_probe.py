@@ -25,6 +25,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "lab"))
 
 from dslab import lb, net  # noqa: E402  pylint: disable=wrong-import-position
+sys.path.insert(0, str(REPO / "tests" / "lab"))
+from workload import command_line  # noqa: E402  pylint: disable=wrong-import-position
 
 STATE_DIR = REPO / "tests" / "output" / "api_probe"
 COUNTS = STATE_DIR / "counts.json"
@@ -194,12 +196,7 @@ def stop() -> dict:
 
 
 def main(argv: list[str]) -> int:
-    action = argv[1] if len(argv) > 1 else ""
-    if action not in ("start", "stop", "counts"):
-        print(__doc__, file=sys.stderr)
-        return 2
-    print(json.dumps({"start": start, "stop": stop, "counts": counts}[action]()))
-    return 0
+    return command_line(argv, __doc__, {"start": start, "stop": stop, "counts": counts})
 
 
 if __name__ == "__main__":

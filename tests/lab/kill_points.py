@@ -20,6 +20,7 @@ Run from the checkout with the venv's ansible on PATH and ANSIBLE_COLLECTIONS_PA
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -69,6 +71,17 @@ HA_POINTS = [
     ("Tell whether the flags change (nothing is written): kube-controller-manager", 0.0, 2),
 ]
 HA_LABELS = ["after cp1's kube-apiserver", "after cp2's kube-apiserver", "after cp1's kube-controller-manager"]
+
+
+@contextlib.contextmanager
+def lab_inputs() -> Iterator[tuple[str, str]]:
+    """The lab's inventory (`dslab inventory`) and its target (examples/lab-target.yml) as files, for the run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        inventory = Path(tmp, "inventory.yml")
+        inventory.write_text(dslab("inventory"))
+        varsfile = Path(tmp, "target.json")
+        varsfile.write_text(json.dumps(TARGET))
+        yield inventory, varsfile
 
 
 def playbook(name: str, inventory: str, varsfile: str, kill_at: tuple | None = None) -> dict:
@@ -134,16 +147,12 @@ def main() -> int:
     if args.only:
         chosen = [point for point in POINTS if args.only in point[0]]
     failures = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        inventory = Path(tmp, "inventory.yml")
-        inventory.write_text(dslab("inventory"))
-        varsfile = Path(tmp, "target.json")
-        varsfile.write_text(json.dumps(TARGET))
+    with lab_inputs() as (inventory, varsfile):
         print("%-72s %8s %10s %10s %10s" % ("SIGKILL point (task, delay)", "killed", "re-run", "verified", "reset"))
         for words, delay in chosen:
-            killed = playbook("site.yml", str(inventory), str(varsfile), (words, delay))
-            rerun = playbook("site.yml", str(inventory), str(varsfile))
-            back = reset(args.reset, str(inventory), str(varsfile))
+            killed = playbook("site.yml", inventory, varsfile, (words, delay))
+            rerun = playbook("site.yml", inventory, varsfile)
+            back = reset(args.reset, inventory, varsfile)
             ok = killed["killed_after"] is not None and rerun["rc"] == 0 and back["rc"] == 0
             failures += not ok
             print("%-72s %7s %9.1fs %10s %9.1fs" % (
@@ -162,12 +171,8 @@ def main() -> int:
 def main_ha_point(number: int, then: str) -> int:
     """Kill site.yml at HA point ``number``; with ``then`` rollback, rollback.yml must end verified single-stack."""
     point, label = HA_POINTS[number - 1], HA_LABELS[number - 1]
-    with tempfile.TemporaryDirectory() as tmp:
-        inventory = Path(tmp, "inventory.yml")
-        inventory.write_text(dslab("inventory"))
-        varsfile = Path(tmp, "target.json")
-        varsfile.write_text(json.dumps(TARGET))
-        killed = playbook("site.yml", str(inventory), str(varsfile), point)
+    with lab_inputs() as (inventory, varsfile):
+        killed = playbook("site.yml", inventory, varsfile, point)
         if killed["killed_after"] is None:
             sys.stdout.write(killed["tail"])
             print("site.yml was not killed %s: the task was never reached" % label)
@@ -175,7 +180,7 @@ def main_ha_point(number: int, then: str) -> int:
         print("site.yml killed %s, %.0f s into the run" % (label, killed["killed_after"]))
         if then == "nothing":
             return 0
-        back = playbook("rollback.yml", str(inventory), "")
+        back = playbook("rollback.yml", inventory, "")
         if back["rc"] != 0:
             sys.stdout.write(back["tail"])
         print("rollback.yml from there: %s in %.1f s" % ("verified single-stack" if back["rc"] == 0 else "FAILED", back["seconds"]))
@@ -185,17 +190,13 @@ def main_ha_point(number: int, then: str) -> int:
 def main_ha() -> int:
     """Each of :data:`HA_POINTS` both ways: rollback.yml from there, then site.yml from there."""
     failures = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        inventory = Path(tmp, "inventory.yml")
-        inventory.write_text(dslab("inventory"))
-        varsfile = Path(tmp, "target.json")
-        varsfile.write_text(json.dumps(TARGET))
+    with lab_inputs() as (inventory, varsfile):
         print("%-40s %8s %16s %8s %16s" % ("SIGKILL point", "killed", "rollback.yml", "killed", "site.yml"))
         for index, (point, label) in enumerate(zip(HA_POINTS, HA_LABELS)):
-            first = playbook("site.yml", str(inventory), str(varsfile), point)
-            back = playbook("rollback.yml", str(inventory), "")
-            second = playbook("site.yml", str(inventory), str(varsfile), point)
-            forth = playbook("site.yml", str(inventory), str(varsfile))
+            first = playbook("site.yml", inventory, varsfile, point)
+            back = playbook("rollback.yml", inventory, "")
+            second = playbook("site.yml", inventory, varsfile, point)
+            forth = playbook("site.yml", inventory, varsfile)
             ok = None not in (first["killed_after"], second["killed_after"]) and back["rc"] == 0 and forth["rc"] == 0
             failures += not ok
             print("%-40s %7s %9.1fs %5s %7s %9.1fs %5s" % (
@@ -207,7 +208,7 @@ def main_ha() -> int:
                 sys.stdout.write((back if back["rc"] else forth)["tail"])
                 break
             if index < len(HA_POINTS) - 1:
-                reset_back = playbook("rollback.yml", str(inventory), "")
+                reset_back = playbook("rollback.yml", inventory, "")
                 if reset_back["rc"] != 0:
                     sys.stdout.write(reset_back["tail"])
                     failures += 1

@@ -23,10 +23,10 @@ import json
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from kill_points import lab_inputs  # noqa: E402  pylint: disable=wrong-import-position
 from late_join import plain_env  # noqa: E402  pylint: disable=wrong-import-position
 from workload import REPO, dslab, lab_target  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -114,13 +114,9 @@ def replace_cp3() -> None:
         check(True, "HAProxy has dslab-cp3's kube-apiserver UP again")
     except Exception as exc:  # pylint: disable=broad-except
         check(False, "HAProxy has dslab-cp3's kube-apiserver UP again", str(exc))
-    with tempfile.TemporaryDirectory() as tmp:
-        inventory = Path(tmp, "inventory.yml")
-        inventory.write_text(dslab("inventory"))
-        varsfile = Path(tmp, "target.json")
-        varsfile.write_text(json.dumps(TARGET))
-        proc = subprocess.run(["ansible-playbook", "-i", str(inventory), str(REPO / "playbooks" / "site.yml"),
-                               "-e", "@" + str(varsfile)], capture_output=True, text=True, env=plain_env(), check=False)
+    with lab_inputs() as (inventory, varsfile):
+        proc = subprocess.run(["ansible-playbook", "-i", inventory, str(REPO / "playbooks" / "site.yml"),
+                               "-e", "@" + varsfile], capture_output=True, text=True, env=plain_env(), check=False)
         recap = [line for line in proc.stdout.splitlines() if " : ok=" in line]
         check(proc.returncode == 0, "site.yml converts the re-joined dslab-cp3 and verifies the cluster",
               proc.stdout[-3000:])

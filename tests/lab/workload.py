@@ -192,13 +192,18 @@ def stop() -> dict:
     return result
 
 
-def main(argv: list[str]) -> int:
+def command_line(argv: list[str], doc: str, actions: dict) -> int:
+    """``PROGRAM ACTION``: run ``actions[ACTION]`` and print its result as JSON (the usage, exit 2, otherwise)."""
     action = argv[1] if len(argv) > 1 else ""
-    if action not in ("start", "stop", "counts"):
-        print(__doc__, file=sys.stderr)
+    if action not in actions:
+        print(doc, file=sys.stderr)
         return 2
-    print(json.dumps({"start": start, "stop": stop, "counts": counts}[action]()))
+    print(json.dumps(actions[action]()))
     return 0
+
+
+def main(argv: list[str]) -> int:
+    return command_line(argv, __doc__, {"start": start, "stop": stop, "counts": counts})
 
 
 if __name__ == "__main__":
