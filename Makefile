@@ -87,11 +87,13 @@ kill-points: venv collection lab-up
 	python tests/lab/kill_points.py
 
 # The HA lab's half-converted control planes (after cp1's / cp2's apiserver, after one controller-manager), each
-# taken back by rollback.yml and forward by site.yml (~40 min; figures in the README).
+# taken back by rollback.yml and forward by site.yml; then, on the converted lab, kubeadm's upgrade diff / dry run
+# and cp3 replaced with kubeadm join --control-plane (~1 h; figures in the README).
 kill-points-ha: host-packages venv collection
 	PYTHONPATH=lab python -m dslab down
 	DUALSTACK_LAB_CONTROL_PLANES=3 PYTHONPATH=lab python -m dslab up
 	python tests/lab/kill_points.py --ha
+	python tests/lab/kubeadm_consistency.py
 
 # The API side at 3 / 1,000 / 5,000 KWOK fake Nodes on the lab's control plane binaries (loopback, no
 # lab nodes; ~6 min warm); figures in the README.

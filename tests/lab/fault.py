@@ -12,6 +12,13 @@ third --node-ip in the plan, which it refuses at start): the run fails naming th
 flag and the kubelet's own error line; that node's kubelet flags file is byte-identical to the one
 before (mode kept); the Node is Ready again with its old InternalIP; the other kubelets and the
 Nodes were not touched (the control plane was converted before: a re-run of site.yml goes on).
+``fault.py kube-controller-manager`` (made for the HA lab, runs on any): the plan gives kube-controller-manager an
+IPv6 node mask wider than the IPv6 pod range. Its flags parse and every instance answers /healthz, so each
+control plane's own gate may pass (a standby runs no controllers); node IPAM refuses to start only in the instance
+that leads. Checks: the run fails naming kube-controller-manager; every control plane's kube-controller-manager
+manifest is byte-identical to the one before (all of them restored, mode kept) and each runs its old
+``--cluster-cidr`` healthy again; the apiservers stay converted and /readyz answers; the Nodes are untouched
+(nothing after the control plane ran).
 Run from the checkout with the venv's ansible on PATH and ANSIBLE_COLLECTIONS_PATH set.
 """
 
@@ -87,9 +94,51 @@ def kubelet_fault() -> int:
                   % seconds, "The kubelet's journal:", "the quoted journal")
 
 
+def controller_manager_fault() -> int:
+    """Every edited kube-controller-manager is restored when node IPAM refuses the plan where it leads."""
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as inv:
+        inv.write(dslab("inventory"))
+    planes = [name.removeprefix("dslab-") for name in json.loads(dslab("inventory", "--json"))["all"]["children"][
+        "k8s_cluster"]["children"]["kube_control_plane"]["hosts"]]
+    path = "/etc/kubernetes/manifests/kube-controller-manager.yaml"
+    read = "sha256sum %s; stat -c '%%a %%U' %s" % (path, path)
+    before = {node: dslab("ssh", node, read) for node in planes}
+    nodes_before = {name: node_view(name)[0] for name in ("dslab-w1", "dslab-w2")}
+    started = time.monotonic()
+    result = run_playbook(inv.name, {"dualstack_fault": "kube-controller-manager", "control_plane_timeout": 120}, {},
+                          FAULT_PLAYBOOK)
+    seconds = time.monotonic() - started
+    output = result.stdout + result.stderr
+    after = {node: dslab("ssh", node, read) for node in planes}
+    running = {node: dslab("ssh", node, "pgrep -a kube-controller | grep -o -- '--cluster-cidr=[^ ]*'; true").strip()
+               for node in planes}
+    readyz = dslab("kubectl", "get", "--raw", "/readyz").strip()
+    checks = [
+        ("the run fails", result.returncode != 0),
+        ("the failure names kube-controller-manager", "kube-controller-manager" in output),
+        ("every control plane's %s restored byte for byte, mode and owner kept (%s)" % (path, ", ".join(planes)),
+         before == after),
+        ("each runs its old single-stack --cluster-cidr again",
+         all(value == "--cluster-cidr=10.244.0.0/16" for value in running.values())),
+        ("the apiservers answer /readyz", readyz == "ok"),
+        ("the Nodes untouched", {name: node_view(name)[0] for name in nodes_before} == nodes_before),
+        ("nothing after the control plane ran", "dualstack.kubernetes.kubelet :" not in output),
+    ]
+    restored = [line.strip() for line in output.splitlines() if "Restored the kube-controller-manager of" in line]
+    print("restore reported by the leader gate: %s" % (restored[0][:300] if restored else "no (the failing host's own gate "
+                                                        "caught it and restored it)"))
+    Path(inv.name).unlink()
+    if not all(passed for _, passed in checks):
+        print(output[-4000:])
+    return report(checks, output, "controller-manager fault run (apiservers converted, %s) took %.1f s"
+                  % (", ".join("%s %s" % item for item in running.items()), seconds), "its last lines:", "the quoted log")
+
+
 def main() -> int:
     if sys.argv[1:] == ["kubelet"]:
         return kubelet_fault()
+    if sys.argv[1:] == ["kube-controller-manager"]:
+        return controller_manager_fault()
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as inv:
         inv.write(dslab("inventory"))
     before = fingerprint()

@@ -81,7 +81,7 @@ def lab_inputs() -> Iterator[tuple[str, str]]:
         inventory.write_text(dslab("inventory"))
         varsfile = Path(tmp, "target.json")
         varsfile.write_text(json.dumps(TARGET))
-        yield inventory, varsfile
+        yield str(inventory), str(varsfile)
 
 
 def playbook(name: str, inventory: str, varsfile: str, kill_at: tuple | None = None) -> dict:

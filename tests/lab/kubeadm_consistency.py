@@ -10,7 +10,8 @@ Needs a converted (dual-stack) lab of the kubeadm style; the replacement needs t
 * ``kubeadm upgrade apply <version> --dry-run`` on cp1: the manifests it would write carry the plan's dual-stack
   ``--service-cluster-ip-range``, ``--cluster-cidr`` and per-family node masks, and every node's kubelet keeps
   both ``--node-ip`` addresses (``kubeadm-flags.env`` untouched);
-* (HA) cp3 is replaced: ``kubeadm reset`` (its etcd member goes), its Node deleted, ``kubeadm join
+* (HA) cp3 is replaced: ``kubeadm reset`` (its etcd member goes; the CNI configuration and ``cni0`` removed, as
+  kubeadm reset asks), its Node deleted, ``kubeadm join
   --control-plane`` again with the lab's plain JoinConfiguration (one ``--node-ip``). The kube-apiserver and
   kube-controller-manager kubeadm writes for it run both ranges (from kubeadm-config), HAProxy has it UP again;
   then ``site.yml`` converts what is left (its kubelet's ``--node-ip``) and verifies the cluster.
@@ -35,6 +36,12 @@ from dslab import cluster, lb, net, nodes  # noqa: E402  pylint: disable=wrong-i
 
 RANGE_FLAGS = ("--service-cluster-ip-range", "--cluster-cidr", "--node-cidr-mask-size")
 TARGET = lab_target()
+
+
+def target_ranges(key: str) -> str:
+    """The target's ranges of ``key`` as a flag value (the target gives a list or a comma-separated string)."""
+    value = TARGET[key]
+    return value if isinstance(value, str) else ",".join(value)
 FAILED: list[str] = []
 
 
@@ -69,8 +76,8 @@ def kubelet_node_ips() -> dict[str, str]:
 def upgrade_checks(version: str) -> None:
     """``kubeadm upgrade diff`` and ``apply --dry-run`` for the running version keep every range."""
     cp = net.control_plane()
-    service = ",".join(TARGET["dualstack_service_cidrs"])
-    pod = ",".join(TARGET["dualstack_pod_cidrs"])
+    service = target_ranges("dualstack_service_cidrs")
+    pod = target_ranges("dualstack_pod_cidrs")
     before = kubelet_node_ips()
     code, diff = on(cp, "kubeadm", "upgrade", "diff", version)
     changed = [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
@@ -94,6 +101,10 @@ def replace_cp3() -> None:
     cp3 = net.node("cp3")
     code, out = on(cp3, "kubeadm", "reset", "-f", "--cri-socket", cluster.CRI_SOCKET)
     check(code == 0 and "etcd" in out.lower(), "kubeadm reset on dslab-cp3 (its etcd member removed)", out[-800:])
+    # What kubeadm reset tells the operator to clean up: the CNI configuration and interfaces. The re-joined Node gets
+    # new podCIDRs; a pod started from the old configuration would give cni0 the old gateway address again, and the
+    # bridge plugin refuses a cni0 whose address is not the new one.
+    on(cp3, "sh", "-c", "rm -f /etc/cni/net.d/*; ip link delete cni0; true")
     cluster.kubectl("delete", "node", cp3.name, "--ignore-not-found", "--wait=true", timeout=180)
     members = on(net.control_plane(), "sh", "-c", "crictl exec $(crictl ps -q --name etcd) etcdctl --cacert "
                  "/etc/kubernetes/pki/etcd/ca.crt --cert /etc/kubernetes/pki/etcd/server.crt --key "
@@ -101,8 +112,8 @@ def replace_cp3() -> None:
     check(cp3.name not in members, "dslab-cp3 is no etcd member any more", members)
     cluster.kubeadm_join(cp3)
     manifests = cluster_manifests(cp3)
-    service = ",".join(TARGET["dualstack_service_cidrs"])
-    pod = ",".join(TARGET["dualstack_pod_cidrs"])
+    service = target_ranges("dualstack_service_cidrs")
+    pod = target_ranges("dualstack_pod_cidrs")
     check(flag_value(manifests["kube-apiserver"], "--service-cluster-ip-range") == [service],
           "the re-joined dslab-cp3's kube-apiserver runs --service-cluster-ip-range=%s (from kubeadm-config)" % service,
           str(flag_value(manifests["kube-apiserver"], "--service-cluster-ip-range")))
