@@ -1,14 +1,18 @@
 """Build the lab's Kubernetes, etcd and CoreDNS binaries from source, through the Go proxy.
 
-Why a pinned 1.34 release
--------------------------
-The lab's nodes are systemd-nspawn containers on this host's cgroup v1 hierarchy, running
-Debian 12's containerd 1.6.20.  From Kubernetes 1.35 the kubelet refuses to start on cgroup v1
-unless ``failCgroupV1: false`` is set, and newer releases drop support for containerd 1.x.  So
-the lab pins the newest 1.34 patch release that the Go module proxy serves
-(:data:`DEFAULT_VERSION`); bump that one constant to move the lab.  Mind that the proxy's
-``k8s.io/kubernetes/@v/list`` is incomplete (on 2026-11-24 it stopped at v1.34.4): ask for
-``@v/<version>.info`` directly (v1.34.12 was served, v1.34.13 was "not available").
+Which release
+-------------
+The lab runs the newest stable patch release the Go module proxy serves (:data:`DEFAULT_VERSION`,
+v1.37.2 on 2026-12-06); ``dslab up --version V`` runs another (``make matrix`` runs 1.33 to 1.37 and the
+newest pre-release).  Mind that the proxy's ``k8s.io/kubernetes/@v/list`` is incomplete (on 2026-11-24 it
+stopped at v1.34.4): ask for ``@v/<version>.info`` directly (v1.34.12 was served, v1.34.13 was "not
+available").  The nodes are systemd-nspawn containers on this host's cgroup v1 hierarchy: from 1.35 the
+kubelet needs ``failCgroupV1: false`` there and kubeadm's SystemVerification is skipped (see
+:mod:`dslab.cluster`).  From 1.36 the release needs containerd 2.x (1.35 was the last to support
+containerd 1.x), so for those releases containerd :data:`CONTAINERD_VERSION` is built here too (it still
+runs on cgroup v1) and replaces the nodes' Debian containerd 1.6.20; runc stays Debian's 1.1.5.  A module
+whose ``go`` line asks for a newer Go than the local one (1.38's pre-releases: go 1.27.0) makes the go
+command fetch that toolchain from the proxy (``GOTOOLCHAIN=auto``).
 
 How the build works
 -------------------
@@ -77,8 +81,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 Log = Callable[[str], None]
 
-#: The pinned Kubernetes release (newest 1.34 patch on the Go proxy; see module docstring).
-DEFAULT_VERSION = "v1.34.12"
+#: The lab's Kubernetes release: the newest stable patch the Go proxy serves (see the module docstring).
+DEFAULT_VERSION = "v1.37.2"
 
 K8S_MODULE = "k8s.io/kubernetes"
 KUBE_OPENAPI_MODULE = "k8s.io/kube-openapi"
@@ -104,6 +108,21 @@ COREDNS_COMMANDS: tuple[tuple[str, str], ...] = ((COREDNS_MODULE, "coredns"),)
 #: Upstream's e2e test image program (test/images/agnhost in the kubernetes module).
 AGNHOST_REL = "test/images/agnhost"
 AGNHOST_COMMANDS: tuple[tuple[str, str], ...] = ((f"{K8S_MODULE}/{AGNHOST_REL}", "agnhost"),)
+
+#: containerd 2 for the releases that no longer support containerd 1.x (:func:`needs_containerd2`); the nodes'
+#: Debian containerd 1.6.20 serves the older ones.  v2.4.2 still runs on cgroup v1 (its RELEASES.md: cgroup v1
+#: support deprecated in 2.2, kept until May 2029); runc stays Debian's.
+CONTAINERD_MODULE = "github.com/containerd/containerd/v2"
+CONTAINERD_VERSION = "v2.4.2"
+CONTAINERD_COMMANDS: tuple[tuple[str, str], ...] = (
+    (f"{CONTAINERD_MODULE}/cmd/containerd", "containerd"), (f"{CONTAINERD_MODULE}/cmd/ctr", "ctr"))
+CONTAINERD_SHIM_COMMANDS: tuple[tuple[str, str], ...] = (
+    (f"{CONTAINERD_MODULE}/cmd/containerd-shim-runc-v2", "containerd-shim-runc-v2"),)
+#: Upstream's Makefile with STATIC=1 (GO_BUILDTAGS), and ``no_grpc`` added for the shim (SHIM_GO_BUILDTAGS).
+CONTAINERD_TAGS = "urfave_cli_no_docs osusergo netgo static_build"
+CONTAINERD_SHIM_TAGS = CONTAINERD_TAGS + " no_grpc"
+#: The first minor release that needs containerd 2 (1.35 was the last to support containerd 1.x).
+CONTAINERD2_FROM_MINOR = 36
 
 #: Packages whose version variables are set with -X in kubernetes binaries.
 KUBE_VERSION_PACKAGES = ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version")
@@ -165,7 +184,9 @@ def go_env(root: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
         {
             "GOMODCACHE": str(root / "gomod"),
             "GOCACHE": str(root / "gocache"),
-            "GOTOOLCHAIN": "local",
+            # The local go unless a module's go line asks for a newer one, which the proxy then serves
+            # (golang.org/toolchain; Kubernetes 1.38's pre-releases say go 1.27.0).
+            "GOTOOLCHAIN": "auto",
             "GOWORK": "off",
             "GOFLAGS": "-mod=mod -modcacherw",
             "CGO_ENABLED": "0",
@@ -176,11 +197,12 @@ def go_env(root: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def staging_version(version: str) -> str:
-    """Map a Kubernetes release to its staging modules' release: ``v1.34.12`` -> ``v0.34.12``."""
-    match = re.fullmatch(r"v1\.(\d+)\.(\d+)", version)
+    """Map a Kubernetes release to its staging modules' release: ``v1.34.12`` -> ``v0.34.12``,
+    ``v1.38.0-beta.0`` -> ``v0.38.0-beta.0`` (pre-releases publish their staging modules under the same suffix)."""
+    match = re.fullmatch(r"v1\.(\d+)\.(\d+)(-(?:alpha|beta|rc)\.\d+)?", version)
     if not match:
         raise ValueError(f"not a Kubernetes release version: {version!r}")
-    return f"v0.{match.group(1)}.{match.group(2)}"
+    return f"v0.{match.group(1)}.{match.group(2)}{match.group(3) or ''}"
 
 
 # --------------------------------------------------------------------------- go.mod handling
@@ -358,9 +380,10 @@ def go_output_name(pkg: str) -> str:
     return parts[-1]
 
 
-def go_build_args(commands: Iterable[tuple[str, str]], out_dir: Path, ldflags: str) -> list[str]:
+def go_build_args(commands: Iterable[tuple[str, str]], out_dir: Path, ldflags: str,
+                  tags: str = BUILD_TAGS) -> list[str]:
     """Return the arguments of one ``go build`` producing every command into ``out_dir``."""
-    args = ["build", "-v", "-trimpath", "-tags", BUILD_TAGS, "-ldflags", ldflags]
+    args = ["build", "-v", "-trimpath", "-tags", tags, "-ldflags", ldflags]
     args += ["-o", str(out_dir) + os.sep]
     args += [pkg for pkg, _name in commands]
     return args
@@ -612,7 +635,7 @@ def compiled_packages(log_file: Path, offset: int = 0) -> int:
 
 
 def go_build(work: Path, commands: tuple[tuple[str, str], ...], ldflags: str, version: str,
-             root: Path, log: Log) -> float:
+             root: Path, log: Log, tags: str = BUILD_TAGS) -> float:
     """Run one ``go build`` of ``commands`` into the version's bin dir; return seconds taken."""
     bdir = bin_dir(version, root)
     bdir.mkdir(parents=True, exist_ok=True)
@@ -625,7 +648,7 @@ def go_build(work: Path, commands: tuple[tuple[str, str], ...], ldflags: str, ve
     def progress(elapsed: float) -> None:
         log(f"  ... {elapsed:.0f}s, {compiled_packages(log_file, offset)} packages compiled so far")
 
-    run_go(go_build_args(commands, bdir, ldflags), work, root, log_file, progress)
+    run_go(go_build_args(commands, bdir, ldflags, tags), work, root, log_file, progress)
     for pkg, name in commands:
         produced = bdir / go_output_name(pkg)
         if produced.name != name and produced.is_file():
@@ -735,6 +758,36 @@ def build_coredns(version: str, coredns_version: str, root: Path, log: Log) -> N
     write_stamp(version, "coredns", {"version": coredns_version, "seconds": round(took)}, root)
 
 
+def needs_containerd2(version: str) -> bool:
+    """True for the releases that need containerd 2.x (1.36 and newer, pre-releases included)."""
+    match = re.fullmatch(r"v1\.(\d+)\.\d+.*", version)
+    if not match:
+        raise ValueError(f"not a Kubernetes release version: {version!r}")
+    return int(match.group(1)) >= CONTAINERD2_FROM_MINOR
+
+
+def containerd_ldflags(containerd_version: str, commit: str) -> str:
+    """Return ``-ldflags`` for containerd as upstream's Makefile sets them (GO_LDFLAGS), stripped."""
+    pkg = CONTAINERD_MODULE
+    return (f"-s -w -X {pkg}/version.Version={containerd_version} -X {pkg}/version.Revision={commit} "
+            f"-X {pkg}/version.Package={pkg}")
+
+
+def build_containerd(version: str, root: Path, log: Log) -> None:
+    """Build containerd, ctr and the runc shim at :data:`CONTAINERD_VERSION` into the version's bin dir."""
+    work = version_dir(version, root) / "work" / "containerd"
+    log(f"fetching {CONTAINERD_MODULE}@{CONTAINERD_VERSION} through the Go proxy")
+    mod = download_module(CONTAINERD_MODULE, CONTAINERD_VERSION, root, work.parent / "dl")
+    gomod = wrapper_gomod("dslab.local/build/containerd", parse_go_directive(Path(mod["GoMod"]).read_text()),
+                          {CONTAINERD_MODULE: CONTAINERD_VERSION}, {})
+    prepare_wrapper(work, gomod)
+    commit = module_origin(mod)[0]  # the proxy's .info of v2.4.2 names no commit: say the version then
+    ldflags = containerd_ldflags(CONTAINERD_VERSION, commit if commit != ZERO_COMMIT else CONTAINERD_VERSION)
+    took = go_build(work, CONTAINERD_COMMANDS, ldflags, version, root, log, CONTAINERD_TAGS)
+    took += go_build(work, CONTAINERD_SHIM_COMMANDS, ldflags, version, root, log, CONTAINERD_SHIM_TAGS)
+    write_stamp(version, "containerd", {"version": CONTAINERD_VERSION, "seconds": round(took)}, root)
+
+
 @contextlib.contextmanager
 def build_lock(root: Path, log: Log) -> Iterator[None]:
     """Hold ``<cache>/build.lock`` (flock) so that two lab processes never run Go builds (or
@@ -757,6 +810,8 @@ def missing_products(version: str, root: Path) -> list[str]:
     products = [("kubernetes", KUBE_COMMANDS), ("etcd", ETCD_COMMANDS), ("agnhost", AGNHOST_COMMANDS)]
     if os.environ.get("DUALSTACK_LAB_SKIP_COREDNS") != "1":
         products.append(("coredns", COREDNS_COMMANDS))
+    if needs_containerd2(version):
+        products.append(("containerd", CONTAINERD_COMMANDS + CONTAINERD_SHIM_COMMANDS))
     return [name for name, commands in products
             if not is_built(version, name, [n for _pkg, n in commands], root)]
 
@@ -765,7 +820,8 @@ def ensure_binaries(version: str | None = None, *, log: Log = print) -> Path:
     """Return a directory with the lab's executables for ``version``, building what is missing.
 
     The directory holds kubeadm, kubelet, kube-apiserver, kube-controller-manager,
-    kube-scheduler, kube-proxy, kubectl, etcd, etcdctl, coredns and agnhost.  Each product is rebuilt
+    kube-scheduler, kube-proxy, kubectl, etcd, etcdctl, coredns and agnhost (and containerd, ctr,
+    containerd-shim-runc-v2 for the releases of :func:`needs_containerd2`).  Each product is rebuilt
     only when its stamp or one of its executables is missing.  A cold build takes about ten
     minutes on two cores.  Set ``DUALSTACK_LAB_SKIP_COREDNS=1`` to leave CoreDNS out.
     """
@@ -784,5 +840,7 @@ def ensure_binaries(version: str | None = None, *, log: Log = print) -> Path:
                 build_coredns(version, comps["coredns"], root, log)
             if "agnhost" in missing:
                 build_agnhost(version, root, log)
+            if "containerd" in missing:
+                build_containerd(version, root, log)
     log(f"binaries for {version} ready in {bdir}")
     return bdir

@@ -26,6 +26,16 @@ SERVICE_SUBNET = "10.96.0.0/16"
 API_PORT = 6443
 CRI_SOCKET = "unix:///run/containerd/containerd.sock"
 NODE_BINARIES = ("kubelet", "kubeadm", "kubectl")
+#: containerd 2 built for the releases that need it (dslab.build.needs_containerd2); when the release's bin dir
+#: has them they go to /usr/local/bin and a drop-in starts them instead of Debian's containerd 1.6.
+CONTAINERD2_BINARIES = ("containerd", "containerd-shim-runc-v2", "ctr")
+CONTAINERD2_DROPIN_PATH = "etc/systemd/system/containerd.service.d/10-dslab-containerd2.conf"
+CONTAINERD2_DROPIN = """\
+# dslab: containerd 2 built from source (the release needs it); Debian's package stays for runc and its unit.
+[Service]
+ExecStart=
+ExecStart=/usr/local/bin/containerd
+"""
 CNI_TEMPLATE_PATH = "/etc/containerd/dslab-cni.tmpl"
 CNI_BIN_DIR = "/usr/lib/cni"
 REAL_CNI_BIN_DIR = "/opt/cni/bin"
@@ -116,28 +126,57 @@ CNI_TEMPLATE = """\
 """
 
 
-def containerd_config(pause_ref: str, pod_network: str = "bridge") -> str:
+def _cni_section(pod_network: str, bin_key: str) -> str:
+    """The CRI plugin's ``cni`` keys (``bin_key``: containerd 1.6's ``bin_dir``, 2.x's ``bin_dirs``)."""
+    bin_dir = CNI_BIN_DIR if pod_network == "bridge" else REAL_CNI_BIN_DIR
+    bins = f'"{bin_dir}"' if bin_key == "bin_dir" else f'["{bin_dir}"]'
+    text = f'    {bin_key} = {bins}\n    conf_dir = "/etc/cni/net.d"\n'
+    if pod_network == "bridge":
+        text += f'    conf_template = "{CNI_TEMPLATE_PATH}"\n'
+    return text
+
+
+#: Snapshotters the nodes cannot use (no btrfs/zfs/devmapper in a container, no aufs in the kernel).
+DISABLED_PLUGINS = """\
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
+                    "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
+"""
+
+
+def containerd_config(pause_ref: str, pod_network: str = "bridge", containerd2: bool = False) -> str:
     """Return /etc/containerd/config.toml for a node (see lab notes).
 
     ``pod_network`` ``bridge`` (the lab's own): containerd renders the CNI config from the
     node's podCIDRs through ``conf_template``, plugins from Debian's ``/usr/lib/cni``.  Any other
     (``flannel``): no template, the CNI's DaemonSet writes ``/etc/cni/net.d`` and plugins sit in
-    ``/opt/cni/bin``, as on a kubeadm node with a real CNI.
+    ``/opt/cni/bin``, as on a kubeadm node with a real CNI.  ``containerd2``: the same settings in
+    containerd 2's config version 3 (the CRI plugin split into ``io.containerd.cri.v1.images`` and
+    ``io.containerd.cri.v1.runtime``; the sandbox image is the ``sandbox`` pinned image).
     """
-    if pod_network == "bridge":
-        cni = f'''    bin_dir = "{CNI_BIN_DIR}"
-    conf_dir = "/etc/cni/net.d"
-    conf_template = "{CNI_TEMPLATE_PATH}"
-'''
-    else:
-        cni = f'''    bin_dir = "{REAL_CNI_BIN_DIR}"
-    conf_dir = "/etc/cni/net.d"
-'''
+    if containerd2:
+        return f"""\
+version = 3
+{DISABLED_PLUGINS}
+[plugins.'io.containerd.cri.v1.images']
+  snapshotter = "overlayfs"
+  [plugins.'io.containerd.cri.v1.images'.pinned_images]
+    sandbox = "{pause_ref}"
+
+[plugins.'io.containerd.cri.v1.runtime']
+  # The host bounding set lacks CAP_SYS_RESOURCE: runc cannot set a
+  # negative oom_score_adj.
+  restrict_oom_score_adj = true
+  [plugins.'io.containerd.cri.v1.runtime'.containerd]
+    default_runtime_name = "runc"
+    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins.'io.containerd.cri.v1.runtime'.cni]
+{_cni_section(pod_network, "bin_dirs")}"""
     return f"""\
 version = 2
-disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
-                    "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
-
+{DISABLED_PLUGINS}
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "{pause_ref}"
   # The host bounding set lacks CAP_SYS_RESOURCE: runc cannot set a
@@ -151,7 +190,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
   [plugins."io.containerd.grpc.v1.cri".cni]
-{cni}"""
+{_cni_section(pod_network, "bin_dir")}"""
 
 
 # --------------------------------------------------------------------------- node software
@@ -190,7 +229,20 @@ def install_node_files(n: Node, bindir: Path, pause_ref: str, pod_network: str =
     if not default_kubelet.exists():
         # What the upstream package ships; operators put extra flags here.
         changed |= write_file(default_kubelet, "KUBELET_EXTRA_ARGS=\n")
-    changed |= write_file(root / "etc/containerd/config.toml", containerd_config(pause_ref, pod_network))
+    containerd2 = (bindir / "containerd").is_file()
+    for name in CONTAINERD2_BINARIES:
+        if containerd2:
+            changed |= install_binary(bindir / name, root / "usr/local/bin" / name)
+        elif (root / "usr/local/bin" / name).exists():  # a node kept from a newer release's lab
+            (root / "usr/local/bin" / name).unlink()
+            changed = True
+    if containerd2:
+        changed |= write_file(root / CONTAINERD2_DROPIN_PATH, CONTAINERD2_DROPIN)
+    elif (root / CONTAINERD2_DROPIN_PATH).exists():
+        (root / CONTAINERD2_DROPIN_PATH).unlink()
+        changed = True
+    changed |= write_file(root / "etc/containerd/config.toml",
+                          containerd_config(pause_ref, pod_network, containerd2))
     if pod_network == "bridge":
         changed |= write_file(root / CNI_TEMPLATE_PATH.lstrip("/"), CNI_TEMPLATE)
     for name, src in sorted((cni_bins or {}).items()):
@@ -338,12 +390,32 @@ def kubelet_config() -> str:
     )
 
 
+#: kube-proxy's modes the lab can run (``DUALSTACK_LAB_PROXY_MODE``); IPVS needs the host kernel's IPVS.
+PROXY_MODES = ("iptables", "nftables", "ipvs")
+
+
+def proxy_mode(ip_vs: Path = Path("/proc/net/ip_vs")) -> str:
+    """Return kube-proxy's mode for the lab: ``DUALSTACK_LAB_PROXY_MODE`` (``iptables`` by default).
+
+    The nodes share the host's kernel and cannot load modules, so ``ipvs`` is refused unless the host kernel
+    has IPVS (``/proc/net/ip_vs``); nftables mode needs nf_tables, which the kube-proxy image's ``nft`` uses.
+    """
+    mode = os.environ.get("DUALSTACK_LAB_PROXY_MODE", "iptables") or "iptables"
+    if mode not in PROXY_MODES:
+        raise SystemExit(f"DUALSTACK_LAB_PROXY_MODE={mode!r}: expected one of {', '.join(PROXY_MODES)}")
+    if mode == "ipvs" and not ip_vs.exists():
+        raise SystemExit(f"DUALSTACK_LAB_PROXY_MODE=ipvs: this host's kernel has no IPVS ({ip_vs} is missing; "
+                         "the nodes share the host kernel and cannot load ip_vs). Use iptables or nftables, "
+                         "or a host whose kernel has CONFIG_IP_VS")
+    return mode
+
+
 def kube_proxy_config() -> str:
-    """Return the KubeProxyConfiguration document (iptables, no conntrack sizing)."""
+    """Return the KubeProxyConfiguration document (the mode of :func:`proxy_mode`, no conntrack sizing)."""
     return (
         "apiVersion: kubeproxy.config.k8s.io/v1alpha1\n"
         "kind: KubeProxyConfiguration\n"
-        "mode: iptables\n"
+        f"mode: {proxy_mode()}\n"
         "conntrack:\n"
         # nf_conntrack_max is not writable from a node's network namespace.
         "  maxPerCore: 0\n"

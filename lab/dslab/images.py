@@ -67,6 +67,7 @@ PAUSE_SOURCE = Path(__file__).resolve().parent.parent / "images" / "pause.c"
 #: :func:`image_refs` needs no download for them; other releases read kubeadm's constants.
 KNOWN_COMPONENTS: dict[str, dict[str, str]] = {
     "v1.34.12": {"etcd": "3.6.5-0", "coredns": "v1.12.1", "pause": "3.10.1", "agnhost": "2.56"},
+    "v1.37.2": {"etcd": "3.7.0-0", "coredns": "v1.14.6", "pause": "3.10.2", "agnhost": "2.66.1"},
 }
 
 BASE_ENV_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

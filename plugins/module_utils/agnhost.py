@@ -24,8 +24,8 @@ AGNHOST_REPOSITORY = "registry.k8s.io/e2e-test-images/agnhost"
 
 #: agnhost tag of each Kubernetes minor's e2e suite: ``configs[Agnhost]`` in
 #: test/utils/image/manifest.go of the k8s.io/kubernetes module (read from the Go module proxy's
-#: zips of v1.29.0, v1.30.0, v1.31.0, v1.32.0, v1.33.0, v1.34.12 and v1.35.6; the VERSION file of
-#: test/images/agnhost says the same for 1.34 and 1.35).
+#: zips of v1.29.0, v1.30.0, v1.31.0, v1.32.0, v1.33.0, v1.34.12, v1.35.6, v1.36.3, v1.37.2 and
+#: v1.38.0-beta.0; the VERSION file of test/images/agnhost says the same for 1.34 to 1.38).
 AGNHOST_VERSIONS = {
     (1, 29): "2.45",
     (1, 30): "2.47",
@@ -34,6 +34,9 @@ AGNHOST_VERSIONS = {
     (1, 33): "2.53",
     (1, 34): "2.56",
     (1, 35): "2.59",
+    (1, 36): "2.63.0",
+    (1, 37): "2.66.1",
+    (1, 38): "2.66.1",
 }
 
 NETEXEC_PROTOCOLS = ("http", "udp")

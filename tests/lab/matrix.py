@@ -12,10 +12,14 @@ RELEASES), on the built-in lab (kubeadm, the lab's bridge CNI, three nodes):
 4. site.yml again: changed=0;
 5. playbooks/rollback.yml (the way back, ending in the verify role on single-stack);
 6. one row: pass/fail, the conversion's and the way back's seconds, what differed.
+After the conversion, inside a kube-proxy pod, the proxy's own rules for IPv6 are looked for (ip6tables' nat
+KUBE-SERVICES chain, or nftables' `ip6 kube-proxy` table): a run RELEASE:MODE brings the lab up with that kube-proxy
+mode (MODES: nftables on the newest release; IPVS cannot run on this host).
 The releases are run with dualstack_allow_untested_release=true: this matrix is what makes a release "run live"
 (versions.LIVE_TESTED). Writes benchmarks/results/matrix.json and prints a Markdown table for the README.
 Run from the checkout with the venv's ansible on PATH and ANSIBLE_COLLECTIONS_PATH set (`make matrix`), as root,
-with no other lab running. About 10 min per release once built; a cold build adds about 10 min.
+with no other lab running. About 10 min per release once built; a cold build adds about 10 min (containerd 2
+for 1.36 and newer about 1 more).
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ from typing import Any, Dict, List
 REPO = Path(__file__).resolve().parents[2]
 # The newest patch of each line the module proxy served (2026-12-06; v1.33.14, v1.35.7, v1.35.9 were refused).
 RELEASES = ["v1.33.13", "v1.34.12", "v1.35.8", "v1.36.3", "v1.37.2"]
+# kube-proxy's other modes, each on one release (RELEASE:MODE): nftables (GA in 1.33) on the newest. IPVS cannot run
+# on this host (its kernel has no CONFIG_IP_VS and the nodes cannot load modules; `dslab up` says so).
+MODES = ["v1.37.2:nftables"]
 PREVIEW = "v1.38.0-beta.0"
 TARGET = REPO / "examples" / "lab-target.yml"
 SERVICE_64 = "10.96.0.0/16,fd00:10:96::/64"
@@ -42,6 +49,31 @@ OUT = REPO / "benchmarks" / "results" / "matrix.json"
 def minor(version: str) -> tuple:
     major, minor_, *_ = version.lstrip("v").split(".")
     return int(major), int(minor_)
+
+
+def split_run(run_: str) -> tuple:
+    """``v1.37.2:nftables`` -> (``v1.37.2``, ``nftables``); a bare release runs kube-proxy's iptables mode."""
+    version, _, mode = run_.partition(":")
+    return version, mode or "iptables"
+
+
+def row_key(version: str, mode: str) -> str:
+    return version if mode == "iptables" else "%s %s" % (version, mode)
+
+
+def proxy_mode_proof(mode: str, log: Path) -> str:
+    """What the converted cluster's kube-proxy shows for both families, read inside a kube-proxy pod."""
+    kubectl = [sys.executable, "-m", "dslab", "kubectl", "-n", "kube-system"]
+    env = dict(os.environ, PYTHONPATH=str(REPO / "lab"))
+    pods = run(kubectl + ["get", "pods", "-l", "k8s-app=kube-proxy", "-o", "name"], log, env=env).stdout.split()
+    if not pods:
+        return "no kube-proxy pod found"
+    argv = ["nft", "list", "tables"] if mode == "nftables" else ["ip6tables-save", "-t", "nat"]
+    out = run(kubectl + ["exec", pods[0], "--", *argv], log, env=env).stdout
+    if mode == "nftables":
+        found = [t for t in ("table ip kube-proxy", "table ip6 kube-proxy") if t in out]
+        return "kube-proxy nftables: %s in %s" % (" and ".join(found) or "NO kube-proxy tables", pods[0])
+    return "kube-proxy iptables: ip6tables nat KUBE-SERVICES %s" % ("present" if "KUBE-SERVICES" in out else "MISSING")
 
 
 def run(cmd: List[str], log: Path, **kwargs: Any) -> subprocess.CompletedProcess:
@@ -77,13 +109,14 @@ def playbook(name: str, inventory: Path, log: Path, extra: Dict[str, Any], *opti
                 "-e", "@%s" % varsfile, *options], log, env=dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="false"))
 
 
-def one(version: str, workdir: Path) -> Dict[str, Any]:
-    row: Dict[str, Any] = {"release": version, "passed": False, "notes": []}
-    log = workdir / ("%s.log" % version)
+def one(version: str, mode: str, workdir: Path) -> Dict[str, Any]:
+    row: Dict[str, Any] = {"release": version, "proxy_mode": mode, "passed": False, "notes": []}
+    log = workdir / ("%s.log" % row_key(version, mode).replace(" ", "-"))
     log.write_text("")
     row["log"] = str(log)
     dslab("down", log=log)
     began = time.monotonic()
+    os.environ["DUALSTACK_LAB_PROXY_MODE"] = mode
     up = dslab("up", "--version", version, log=log)
     row["up_s"] = round(time.monotonic() - began, 1)
     if up.returncode != 0:
@@ -123,6 +156,9 @@ def one(version: str, workdir: Path) -> Dict[str, Any]:
     if scidr.returncode == 0:
         row["servicecidr"] = json.loads(scidr.stdout).get("spec", {}).get("cidrs", [])
         row["notes"].append("ServiceCIDR kubernetes: %s" % ",".join(row["servicecidr"]))
+    proof = proxy_mode_proof(mode, log)
+    row["notes"].append(proof)
+    proxied = "NO " not in proof and "MISSING" not in proof and "no kube-proxy" not in proof
 
     began = time.monotonic()
     again = playbook("site.yml", inventory, log, target)
@@ -142,19 +178,19 @@ def one(version: str, workdir: Path) -> Dict[str, Any]:
         row["stopped"] = "rollback"
         row["notes"].append("rollback.yml: " + last_error(out))
         return row
-    row["passed"] = bool(row["service_64_rule"])
+    row["passed"] = bool(row["service_64_rule"]) and proxied
     return row
 
 
 def table(rows: List[Dict[str, Any]]) -> str:
-    lines = ["| release | result | conversion s (changed) | second run s | way back s | what differed |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| release | kube-proxy | result | conversion s (changed) | second run s | way back s | what differed |",
+             "|---|---|---|---|---|---|---|"]
     for r in rows:
         result = "pass" if r["passed"] else "fail (%s)" % r.get("stopped", "a check")
         if r.get("preview"):
             result += ", preview"
-        lines.append("| %s | %s | %s | %s | %s | %s |" % (
-            r["release"], result,
+        lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            r["release"], r.get("proxy_mode", "iptables"), result,
             "%s (%s)" % (r["convert_s"], r.get("convert_changed")) if "convert_s" in r else "",
             r.get("second_s", ""), r.get("rollback_s", ""), "; ".join(r["notes"]).replace("|", "/")))
     return "\n".join(lines)
@@ -162,28 +198,34 @@ def table(rows: List[Dict[str, Any]]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--releases", default=",".join(RELEASES), help="comma-separated (default %(default)s)")
+    parser.add_argument("--releases", default=",".join(RELEASES + MODES),
+                        help="comma-separated RELEASE or RELEASE:PROXY_MODE (default %(default)s)")
     parser.add_argument("--preview", default=PREVIEW, help="a pre-release run last, allowed to fail ('' for none)")
     parser.add_argument("--workdir", default=str(REPO / "tests" / "output" / "matrix"))
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    releases = [r for r in args.releases.split(",") if r]
+    runs = [split_run(r) for r in args.releases.split(",") if r]
     previous = json.loads(OUT.read_text()) if OUT.exists() else {"rows": []}
-    rows = {r["release"]: r for r in previous.get("rows", [])}
-    for version in releases + ([args.preview] if args.preview else []):
-        print("== %s" % version, flush=True)
-        row = one(version, workdir)
+    rows = {row_key(r["release"], r.get("proxy_mode", "iptables")): r for r in previous.get("rows", [])}
+
+    def order(r: Dict[str, Any]) -> tuple:
+        return minor(r["release"]) + (r.get("proxy_mode", "iptables") != "iptables",)
+
+    for version, mode in runs + ([(args.preview, "iptables")] if args.preview else []):
+        print("== %s" % row_key(version, mode), flush=True)
+        row = one(version, mode, workdir)
         row["preview"] = version == args.preview
         row["date"] = time.strftime("%Y-%m-%d")
-        rows[version] = row
+        rows[row_key(version, mode)] = row
         print(json.dumps(row, indent=1), flush=True)
         OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.write_text(json.dumps({"rows": sorted(rows.values(), key=lambda r: minor(r["release"]))}, indent=1) + "\n")
+        OUT.write_text(json.dumps({"rows": sorted(rows.values(), key=order)}, indent=1) + "\n")
     dslab("down", log=workdir / "down.log")
-    ordered = sorted(rows.values(), key=lambda r: minor(r["release"]))
+    ordered = sorted(rows.values(), key=order)
     print(table(ordered))
-    return 0 if all(r["passed"] for r in ordered if r["release"] in releases) else 1
+    wanted = {row_key(v, m) for v, m in runs}
+    return 0 if all(r["passed"] for r in ordered if row_key(r["release"], r.get("proxy_mode", "iptables")) in wanted) else 1
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 import sys
 import threading
 import time
@@ -65,8 +66,10 @@ def test_staging_version_maps_release_to_v0():
     assert build.staging_version("v1.9.0") == "v0.9.0"
     with pytest.raises(ValueError):
         build.staging_version("1.34.12")
+    assert build.staging_version("v1.38.0-beta.0") == "v0.38.0-beta.0"
+    assert build.staging_version("v1.34.0-rc.1") == "v0.34.0-rc.1"
     with pytest.raises(ValueError):
-        build.staging_version("v1.34.0-rc.1")
+        build.staging_version("v1.34.0-dirty")
 
 
 def test_parse_replaces_reads_blocks_single_lines_and_comments():
@@ -245,7 +248,7 @@ def test_go_env_keeps_caches_under_root(tmp_path):
     assert env["GOMODCACHE"] == str(tmp_path / "gomod")
     assert env["GOCACHE"] == str(tmp_path / "gocache")
     assert env["CGO_ENABLED"] == "0"
-    assert env["GOTOOLCHAIN"] == "local"
+    assert env["GOTOOLCHAIN"] == "auto"
     assert "-mod=mod" in env["GOFLAGS"].split()
     assert env["GOPROXY"].startswith("https://proxy.golang.org")
     assert env["PATH"] == "/usr/bin"
@@ -355,7 +358,7 @@ def test_ensure_binaries_skips_built_products(monkeypatch, tmp_path):
 
     for name in ("build_kubernetes", "build_etcd", "build_coredns", "build_agnhost", "download_module"):
         monkeypatch.setattr(build, name, fail)
-    assert build.ensure_binaries(log=lambda _m: None) == bdir
+    assert build.ensure_binaries(version, log=lambda _m: None) == bdir
 
 
 def test_ensure_binaries_builds_missing_products(monkeypatch, tmp_path):
@@ -410,6 +413,41 @@ def test_missing_products(tmp_path, monkeypatch):
     assert build.missing_products("v1.34.12", tmp_path) == ["kubernetes", "agnhost"]
 
 
+def test_containerd2_from_1_36():
+    assert not build.needs_containerd2("v1.33.13")
+    assert not build.needs_containerd2("v1.35.8")
+    assert build.needs_containerd2("v1.36.3")
+    assert build.needs_containerd2("v1.37.2")
+    assert build.needs_containerd2("v1.38.0-beta.0")
+    with pytest.raises(ValueError, match="not a Kubernetes release"):
+        build.needs_containerd2("2.4.2")
+
+
+def test_containerd_is_a_product_of_1_36_and_newer(tmp_path, monkeypatch):
+    monkeypatch.setenv("DUALSTACK_LAB_SKIP_COREDNS", "1")
+    assert build.missing_products("v1.35.8", tmp_path) == ["kubernetes", "etcd", "agnhost"]
+    assert build.missing_products("v1.37.2", tmp_path) == ["kubernetes", "etcd", "agnhost", "containerd"]
+    bdir = build.bin_dir("v1.37.2", tmp_path)
+    bdir.mkdir(parents=True)
+    for _pkg, name in build.CONTAINERD_COMMANDS + build.CONTAINERD_SHIM_COMMANDS:
+        (bdir / name).write_text("x")
+    build.write_stamp("v1.37.2", "containerd", {}, tmp_path)
+    assert "containerd" not in build.missing_products("v1.37.2", tmp_path)
+    (bdir / "containerd-shim-runc-v2").unlink()
+    assert "containerd" in build.missing_products("v1.37.2", tmp_path)
+
+
+def test_containerd_build_args_are_upstreams_static_ones():
+    flags = build.containerd_ldflags("v2.4.2", "abc")
+    assert flags.startswith("-s -w ")
+    assert "-X github.com/containerd/containerd/v2/version.Version=v2.4.2" in flags
+    assert "-X github.com/containerd/containerd/v2/version.Revision=abc" in flags
+    args = build.go_build_args(build.CONTAINERD_SHIM_COMMANDS, Path("/out"), flags, build.CONTAINERD_SHIM_TAGS)
+    assert args[args.index("-tags") + 1] == "urfave_cli_no_docs osusergo netgo static_build no_grpc"
+    assert args[-1] == "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2"
+    assert build.go_build_args([], Path("/out"), "")[3:5] == ["-tags", "providerless"]
+
+
 def test_parse_agnhost_version():
     assert build.parse_agnhost_version("2.56\n") == "2.56"
     assert build.parse_agnhost_version("2.4.1") == "2.4.1"
@@ -443,3 +481,13 @@ def test_build_agnhost_from_the_kubernetes_module(monkeypatch, tmp_path):
 def test_etcd_the_proxy_does_not_serve_whole_is_built_at_the_nearest_served_patch():
     assert build.etcd_module_version("3.6.5-0") == "v3.6.5"
     assert build.etcd_module_version("3.5.24-0") == "v3.5.21"
+
+
+def test_molecule_scenarios_expect_the_labs_release():
+    # Preflight compares dualstack_kube_version with what the cluster's kube-apiserver reports.
+    repo = Path(__file__).resolve().parents[3]
+    scenarios = sorted((repo / "molecule").glob("*/molecule.yml"))
+    assert scenarios
+    for path in scenarios:
+        versions = re.findall(r"dualstack_kube_version: (\S+)", path.read_text())
+        assert versions == [build.DEFAULT_VERSION], path

@@ -115,6 +115,25 @@ def test_containerd_config_per_lab_notes() -> None:
     assert cri["cni"]["bin_dir"] == "/usr/lib/cni"
 
 
+def test_containerd2_config_is_version_3_with_the_same_settings() -> None:
+    tomllib = pytest.importorskip("tomllib")
+    doc = tomllib.loads(cluster.containerd_config("registry.k8s.io/pause:3.10.1", "bridge", containerd2=True))
+    assert doc["version"] == 3
+    images = doc["plugins"]["io.containerd.cri.v1.images"]
+    runtime = doc["plugins"]["io.containerd.cri.v1.runtime"]
+    assert images["pinned_images"] == {"sandbox": "registry.k8s.io/pause:3.10.1"}
+    assert images["snapshotter"] == "overlayfs"
+    assert runtime["restrict_oom_score_adj"] is True
+    runc = runtime["containerd"]["runtimes"]["runc"]
+    assert runc == {"runtime_type": "io.containerd.runc.v2", "options": {"SystemdCgroup": False}}
+    assert runtime["cni"] == {"bin_dirs": ["/usr/lib/cni"], "conf_dir": "/etc/cni/net.d",
+                              "conf_template": cluster.CNI_TEMPLATE_PATH}
+    real = tomllib.loads(cluster.containerd_config("p", "flannel", containerd2=True))
+    assert real["plugins"]["io.containerd.cri.v1.runtime"]["cni"] == {"bin_dirs": ["/opt/cni/bin"],
+                                                                      "conf_dir": "/etc/cni/net.d"}
+    assert "io.containerd.grpc.v1.cri" not in real["plugins"]
+
+
 def test_kubelet_unit_has_the_kubeadm_dropin_shape() -> None:
     assert "EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env" in cluster.KUBEADM_DROPIN
     assert "--config=/var/lib/kubelet/config.yaml" in cluster.KUBEADM_DROPIN
@@ -280,6 +299,33 @@ def test_install_node_files_is_idempotent(monkeypatch: pytest.MonkeyPatch,
     assert (root / "etc/default/kubelet").read_text() == "KUBELET_EXTRA_ARGS=\n"
     assert REFS["pause"] in (root / "etc/containerd/config.toml").read_text()
     assert (root / cluster.CNI_TEMPLATE_PATH.lstrip("/")).read_text() == cluster.CNI_TEMPLATE
+    assert not (root / cluster.CONTAINERD2_DROPIN_PATH).exists()
+    assert not (root / "usr/local/bin/containerd").exists()
+
+
+def test_install_node_files_with_containerd2_and_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from dslab import nodes
+
+    monkeypatch.setenv("DUALSTACK_LAB_RUN", str(tmp_path / "run"))
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for name in cluster.NODE_BINARIES + cluster.CONTAINERD2_BINARIES:
+        (bindir / name).write_text(f"#!/bin/sh\necho {name}\n")
+    n = net.node("w1")
+    root = nodes.node_rootfs(n)
+    (root / "usr/local/bin").mkdir(parents=True)
+    assert cluster.install_node_files(n, bindir, REFS["pause"]) is True
+    assert cluster.install_node_files(n, bindir, REFS["pause"]) is False
+    for name in cluster.CONTAINERD2_BINARIES:
+        assert (root / "usr/local/bin" / name).stat().st_ino == (bindir / name).stat().st_ino
+    assert "ExecStart=/usr/local/bin/containerd\n" in (root / cluster.CONTAINERD2_DROPIN_PATH).read_text()
+    assert (root / "etc/containerd/config.toml").read_text().startswith("version = 3\n")
+    for name in cluster.CONTAINERD2_BINARIES:  # the same node on a release with Debian's containerd
+        (bindir / name).unlink()
+    assert cluster.install_node_files(n, bindir, REFS["pause"]) is True
+    assert not (root / cluster.CONTAINERD2_DROPIN_PATH).exists()
+    assert not any((root / "usr/local/bin" / name).exists() for name in cluster.CONTAINERD2_BINARIES)
+    assert (root / "etc/containerd/config.toml").read_text().startswith("version = 2\n")
 
 
 def test_without_coredns_the_dns_addon_is_disabled() -> None:
@@ -328,3 +374,19 @@ def test_ha_inventory_lists_three_control_planes(monkeypatch: pytest.MonkeyPatch
     assert list(groups["kube_node"]["hosts"]) == ["dslab-w1", "dslab-w2"]
     assert [i["instance"] for i in lifecycle.molecule_instances()] == [
         "dslab-cp1", "dslab-cp2", "dslab-cp3", "dslab-w1", "dslab-w2"]
+
+
+def test_proxy_mode_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("DUALSTACK_LAB_PROXY_MODE", raising=False)
+    assert cluster.proxy_mode() == "iptables"
+    assert "mode: iptables\n" in cluster.kube_proxy_config()
+    monkeypatch.setenv("DUALSTACK_LAB_PROXY_MODE", "nftables")
+    assert "mode: nftables\n" in cluster.kube_proxy_config()
+    monkeypatch.setenv("DUALSTACK_LAB_PROXY_MODE", "ipvs")
+    with pytest.raises(SystemExit, match="no IPVS .*missing-ip_vs is missing"):
+        cluster.proxy_mode(tmp_path / "missing-ip_vs")
+    (tmp_path / "ip_vs").write_text("")
+    assert cluster.proxy_mode(tmp_path / "ip_vs") == "ipvs"
+    monkeypatch.setenv("DUALSTACK_LAB_PROXY_MODE", "userspace")
+    with pytest.raises(SystemExit, match="expected one of iptables, nftables, ipvs"):
+        cluster.proxy_mode()

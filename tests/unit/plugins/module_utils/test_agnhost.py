@@ -12,7 +12,8 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import
 
 @pytest.mark.parametrize("version, tag", [
     ("1.29", "2.45"), ("v1.30.4", "2.47"), ("1.31.0", "2.52"), ("1.32", "2.53"), ("1.33.5", "2.53"),
-    ("v1.34.12", "2.56"), ("v1.35.6", "2.59"), ("v1.36.0-alpha.1", "2.59"), ("1.21", "2.45"),
+    ("v1.34.12", "2.56"), ("v1.35.6", "2.59"), ("v1.36.0-alpha.1", "2.63.0"), ("1.21", "2.45"),
+    ("v1.37.2", "2.66.1"), ("v1.38.0-beta.0", "2.66.1"), ("1.40", "2.66.1"),
 ])
 def test_agnhost_tag_per_minor(version, tag):
     assert agnhost.agnhost_tag(version) == tag
