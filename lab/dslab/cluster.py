@@ -385,6 +385,16 @@ def kubelet_config() -> str:
         # nspawn nodes see cgroup v1 (the host is hybrid); 1.35+ refuses it otherwise.
         "failCgroupV1: false\n"
         "failSwapOn: false\n"
+        # The nodes' filesystem is the host's, shared with everything else on it: the default thresholds are
+        # percentages of that disk (imagefs.available<15% evicted every pod of a lab on a host 86% full), so
+        # the lab sets absolute ones (every key of the kubelet's default, pkg/kubelet/eviction/defaults_linux.go,
+        # which a partial map would drop).
+        "evictionHard:\n"
+        "  memory.available: 100Mi\n"
+        "  nodefs.available: 2Gi\n"
+        "  nodefs.inodesFree: 5%\n"
+        "  imagefs.available: 2Gi\n"
+        "  imagefs.inodesFree: 5%\n"
         "protectKernelDefaults: false\n"
         "resolvConf: /etc/resolv.conf\n"
     )

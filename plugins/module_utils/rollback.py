@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Mapping
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.cidrs import (
     families_of,
     family_name,
+    parse_cidr,
     split_cidr_list,
 )
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.conversion import check_control_planes_agree, split_control_planes
@@ -25,6 +26,7 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.leader import
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.plan import current_cni, format_flags, gates_summary
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.batches import batch_summary
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.batches import nodes_batch as nodes_batch_size
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.rotation_hooks import check_rotation_hooks
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import check_tested_release, parse_version
 
 #: kube-controller-manager's name for the node IPAM controller (``--controllers=*,-nodeipam``).
@@ -32,7 +34,11 @@ NODE_IPAM_CONTROLLER = "nodeipam"
 
 
 def current_ranges(values: Mapping[str, Any], flag: str) -> List[str]:
-    """The ranges the control planes run with today, as a list: the dual value when an interrupted run left them split."""
+    """The ranges the control planes run with today, as a list: the dual value when an interrupted run left them split.
+
+    Each in its canonical form (what the way back writes goes where 1.36+ validates it strictly:
+    StrictIPCIDRValidation); a running range with host bits is refused, naming its network address.
+    """
     if not values:
         raise DualStackError(
             "the cluster's current %s could not be read from any control-plane node: check the component "
@@ -43,7 +49,7 @@ def current_ranges(values: Mapping[str, Any], flag: str) -> List[str]:
     ranges = split_cidr_list(agreed) if agreed not in (None, "") else []
     if not ranges:
         raise DualStackError("the current %s is empty on the control plane: nothing to roll back from" % flag)
-    return ranges
+    return [str(parse_cidr(cidr)) for cidr in ranges]
 
 
 def check_primary_families_match(pod: List[str], service: List[str]) -> str:
@@ -205,13 +211,15 @@ def rollback_plan(current: Mapping[str, Any], kube_version: Any, nodes_batch: An
     ``--node-ip`` or empty), ``node_objects`` (the Node objects), ``services`` (the Service
     objects), ``hosts`` (the inventory's nodes), ``server_version`` and ``allow_untested_release`` (as in
     :func:`plan.apply_current`: the way back is refused on a release never run live, too), ``component_flags`` (host -> component -> flags: the plan's
-    ``feature_gates``, as in :func:`plan.apply_current`), ``cni`` (what :func:`plan.current_cni` takes).
+    ``feature_gates``, as in :func:`plan.apply_current`), ``cni`` (what :func:`plan.current_cni` takes), ``rotation_out`` / ``rotation_in`` (the load-balancer hooks, as in
+    :func:`plan.apply_current`).
     ``nodes_batch``, ``nodes_max_unavailable`` and ``worker_count`` as for :func:`plan.conversion_plan`.
     The result has the shape of :func:`plan.conversion_plan`'s,
     so the same roles apply it, plus ``mode: rollback`` and what only a rollback needs.
     """
     version = parse_version(kube_version)
     check_tested_release(current.get("server_version"), current.get("allow_untested_release"))
+    check_rotation_hooks(current.get("rotation_out") or {}, current.get("rotation_in") or {})
     batch = nodes_batch_size(nodes_batch, nodes_max_unavailable,
                              len(current.get("hosts") or []) if worker_count is None else int(worker_count))
     service = current_ranges(current.get("service_cidrs") or {}, "--service-cluster-ip-range")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 LAB = Path(__file__).resolve().parents[3] / "lab"
 if str(LAB) not in sys.path:
@@ -390,3 +391,9 @@ def test_proxy_mode_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setenv("DUALSTACK_LAB_PROXY_MODE", "userspace")
     with pytest.raises(SystemExit, match="expected one of iptables, nftables, ipvs"):
         cluster.proxy_mode()
+
+
+def test_kubelet_eviction_thresholds_are_absolute_and_complete() -> None:
+    doc = yaml.safe_load(cluster.kubelet_config())
+    assert doc["evictionHard"] == {"memory.available": "100Mi", "nodefs.available": "2Gi", "nodefs.inodesFree": "5%",
+                                   "imagefs.available": "2Gi", "imagefs.inodesFree": "5%"}

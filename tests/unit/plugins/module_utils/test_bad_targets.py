@@ -374,3 +374,16 @@ def test_the_plan_says_whether_the_controller_managers_start_node_ipam():
     assert target()["node_ipam"] is True
     assert target({"controller_manager": {"cp1": {"cluster-cidr": "10.244.0.0/16", "allocate-node-cidrs": "true",
                                                   "controllers": "*,-nodeipam"}}})["node_ipam"] is False
+
+
+def test_load_balancer_hooks_are_checked_with_the_other_rules():
+    hook_in = {"argv": ["socat", "-", "UNIX-CONNECT:/run/lb.sock"], "stdin": "set server api/cp1 state ready"}
+    with pytest.raises(DualStackError) as err:
+        target({"rotation_out": {"cp1": {"argv": "socat - UNIX-CONNECT:/run/lb.sock"}}, "rotation_in": {"cp1": {}},
+                "disable_ipv6": dict(CURRENT["disable_ipv6"], w1="1")})
+    text = str(err.value)
+    assert "2 problems" in text and "w1" in text
+    assert "control_plane_rotation_out on cp1 argv 'socat - UNIX-CONNECT:/run/lb.sock' is not a non-empty list" in text
+    assert "control_plane_rotation_in is not" in text
+    plan = target({"rotation_out": {"cp1": dict(hook_in, drain_seconds=1)}, "rotation_in": {"cp1": hook_in}})
+    assert plan["kube-apiserver"]

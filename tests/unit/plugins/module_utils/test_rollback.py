@@ -196,3 +196,20 @@ def test_the_way_back_on_a_release_never_run_live_is_refused_unless_allowed():
     with pytest.raises(DualStackError, match="Kubernetes v1.36.3, outside the releases"):
         rollback_plan(current(server_version="v1.36.3"), "v1.36.3")
     assert rollback_plan(current(server_version="v1.36.3", allow_untested_release=True), "v1.36.3")["kube_version"] == "1.36"
+
+
+def test_the_way_back_checks_the_load_balancer_hooks():
+    with pytest.raises(DualStackError, match="control_plane_rotation_in on cp1 settle_seconds 'x' is not a whole number"):
+        rollback_plan(current(rotation_in={"cp1": {"argv": ["true"], "settle_seconds": "x"}}), "v1.34.12")
+    assert rollback_plan(current(rotation_out={"cp1": {"argv": ["true"]}}, rotation_in={"cp1": {"argv": ["true"]}}),
+                         "v1.34.12")["mode"] == "rollback"
+
+
+def test_the_way_back_writes_canonical_ranges_and_refuses_host_bits():
+    # 1.36+ validates CIDRs strictly (StrictIPCIDRValidation): what the way back writes comes out canonical.
+    plan = rollback_plan(current(service_cidrs={"cp1": " 10.96.0.0/16 , FD00:0010:0096:0::/112"},
+                                 pod_cidrs={"cp1": "10.244.0.0/16,FD00:10:244:0::/56"}), "v1.36.3")
+    assert plan["service_cidrs"] == ["10.96.0.0/16"] and plan["pod_cidrs"] == ["10.244.0.0/16"]
+    assert plan["kube-apiserver"]["service-cluster-ip-range"] == "10.96.0.0/16"
+    with pytest.raises(DualStackError, match="did you mean 10.244.0.0/16"):
+        rollback_plan(current(pod_cidrs={"cp1": "10.244.0.1/16,fd00:10:244::/56"}), "v1.34.12")
