@@ -63,7 +63,7 @@ BAD = [
     ({"dualstack_kube_version": "1.15"}, "no IPv4/IPv6 dual-stack support"),
     ({"dualstack_kube_version": "banana"}, "'banana' is not a Kubernetes version"),
     ({"dualstack_kube_version": "1.20"}, "Kubernetes 1.20; the collection converts 1.21 and newer"),
-    ({"dualstack_kube_version": "1.33"}, "dualstack_kube_version is 1.33 but the cluster's kube-apiserver reports v1.34"),
+    ({"dualstack_kube_version": "1.33"}, "dualstack_kube_version is 1.33 but the cluster's kube-apiserver reports v1.37"),
     # mask arithmetic
     ({"dualstack_node_mask_ipv6": 80}, "difference is greater than 16"),
     ({"dualstack_node_mask_ipv4": 8}, "node_mask_ipv4=8 but the cluster runs /24 for ipv4"),

@@ -284,11 +284,11 @@ def test_a_node_outside_the_inventory_with_both_families_is_converted_through_th
 
 def test_a_release_never_run_live_is_refused_with_the_others_unless_allowed():
     with pytest.raises(DualStackError) as err:
-        target({"server_version": "v1.36.1", "disable_ipv6": dict(CURRENT["disable_ipv6"], w1="1")}, kube_version="v1.36.1")
+        target({"server_version": "v1.32.9", "disable_ipv6": dict(CURRENT["disable_ipv6"], w1="1")}, kube_version="v1.32.9")
     text = str(err.value)
-    assert "2 problems" in text and "Kubernetes v1.36.1, outside the releases" in text and "w1" in text
-    plan = target({"server_version": "v1.36.1", "allow_untested_release": True}, kube_version="v1.36.1")
-    assert plan["kube_version"] == "1.36"
+    assert "2 problems" in text and "Kubernetes v1.32.9, outside the releases" in text and "w1" in text
+    plan = target({"server_version": "v1.32.9", "allow_untested_release": True}, kube_version="v1.32.9")
+    assert plan["kube_version"] == "1.32"
 
 
 def test_independent_mistakes_are_reported_together():

@@ -193,9 +193,9 @@ def test_rollback_plan_says_whether_node_ipam_runs_after_the_way_back():
 
 
 def test_the_way_back_on_a_release_never_run_live_is_refused_unless_allowed():
-    with pytest.raises(DualStackError, match="Kubernetes v1.36.3, outside the releases"):
-        rollback_plan(current(server_version="v1.36.3"), "v1.36.3")
-    assert rollback_plan(current(server_version="v1.36.3", allow_untested_release=True), "v1.36.3")["kube_version"] == "1.36"
+    with pytest.raises(DualStackError, match="Kubernetes v1.32.9, outside the releases"):
+        rollback_plan(current(server_version="v1.32.9"), "v1.32.9")
+    assert rollback_plan(current(server_version="v1.32.9", allow_untested_release=True), "v1.32.9")["kube_version"] == "1.32"
 
 
 def test_the_way_back_checks_the_load_balancer_hooks():
