@@ -56,9 +56,22 @@ def product_dir(version: str, root: Path | None = None) -> Path:
     return build.version_dir(version, root) / "csi"
 
 
+#: The newest kubernetes release whose e2e mock driver publishes an inline ephemeral volume. From 1.37
+#: ``findVolNoLock`` returns a ``*csi.Volume`` (nil when not found) and ``NodePublishVolume`` reads
+#: ``v.VolumeContext`` before it looks at the ephemeral case (test/e2e/storage/drivers/csi-test/mock/service/node.go:195
+#: of v1.37.2): the driver panics on every inline volume, so the lab builds that release's mock for 1.37 and newer.
+MOCK_NEWEST_WORKING = "v1.36.3"
+
+
+def mock_source(version: str) -> str:
+    """The kubernetes release whose mock driver the lab of ``version`` runs: its own, or :data:`MOCK_NEWEST_WORKING`."""
+    minor = int(version.lstrip("v").split(".")[1])
+    return version if minor < 37 else MOCK_NEWEST_WORKING
+
+
 def mock_ref(version: str) -> str:
-    """The mock driver's image: built from the kubernetes module of ``version``, tagged with it."""
-    return f"{MOCK_REPOSITORY}:{version}"
+    """The mock driver's image: built from the kubernetes module of :func:`mock_source`, tagged with that release."""
+    return f"{MOCK_REPOSITORY}:{mock_source(version)}"
 
 
 # --------------------------------------------------------------------------- build
@@ -74,7 +87,7 @@ def build_registrar(root: Path, work: Path, out: Path, log_fn: Log) -> None:
 
 
 def build_mock(version: str, root: Path, work: Path, out: Path, log_fn: Log) -> None:
-    """Build ``csi-mock`` (lab/csi-mock/main.go) against the kubernetes module of ``version``."""
+    """Build ``csi-mock`` (lab/csi-mock/main.go) against the kubernetes module of ``version`` (see :func:`mock_source`)."""
     k8s = build.download_module(build.K8S_MODULE, version, root, work.parent / "dl")
     build.prepare_wrapper(work, build.kube_wrapper_gomod(Path(k8s["GoMod"]).read_text(), version))
     main_dir = work / "cmd" / "csi-mock"
@@ -90,14 +103,15 @@ def ensure_binaries(version: str, log_fn: Log = log) -> Path:
     root = build.cache_root()
     out = product_dir(version, root) / "bin"
     stamp = product_dir(version, root) / "stamp.json"
-    wanted = {"registrar": REGISTRAR_VERSION, "mock-main": images.sha256_hex(MOCK_MAIN.read_bytes())}
+    wanted = {"registrar": REGISTRAR_VERSION, "mock-main": images.sha256_hex(MOCK_MAIN.read_bytes()),
+              "mock-source": mock_source(version)}
     names = ("csi-node-driver-registrar", "csi-mock")
     if stamp.exists() and json.loads(stamp.read_text()) == wanted and all((out / n).is_file() for n in names):
         return out
     out.mkdir(parents=True, exist_ok=True)
     with build.build_lock(root, log_fn):
         build_registrar(root, product_dir(version, root) / "work" / "registrar", out, log_fn)
-        build_mock(version, root, product_dir(version, root) / "work" / "mock", out, log_fn)
+        build_mock(mock_source(version), root, product_dir(version, root) / "work" / "mock", out, log_fn)
         stamp.write_text(json.dumps(wanted, indent=1) + "\n")
     log_fn(f"CSI node plugin binaries ready in {out}")
     return out

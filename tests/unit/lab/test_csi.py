@@ -81,3 +81,12 @@ def test_volume_pod_is_pinned_and_uses_the_driver():
     pod = csi_volumes.volume_pod("dslab-w1")
     assert pod["spec"]["nodeName"] == "dslab-w1"
     assert pod["spec"]["volumes"] == [{"name": "v", "csi": {"driver": csi.DRIVER}}]
+
+
+def test_the_mock_driver_of_1_37_and_newer_comes_from_1_36():
+    # v1.37.2's mock panics on an inline ephemeral volume (NodePublishVolume reads a nil *csi.Volume).
+    assert csi.mock_source("v1.34.12") == "v1.34.12"
+    assert csi.mock_source("v1.36.3") == "v1.36.3"
+    assert csi.mock_source("v1.37.2") == csi.MOCK_NEWEST_WORKING == "v1.36.3"
+    assert csi.mock_source("v1.38.0-beta.0") == "v1.36.3"
+    assert csi.mock_ref("v1.37.2") == "dualstack.lab/csi-mock:v1.36.3"
