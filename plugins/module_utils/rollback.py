@@ -211,8 +211,8 @@ def rollback_plan(current: Mapping[str, Any], kube_version: Any, nodes_batch: An
     ``--node-ip`` or empty), ``node_objects`` (the Node objects), ``services`` (the Service
     objects), ``hosts`` (the inventory's nodes), ``server_version`` and ``allow_untested_release`` (as in
     :func:`plan.apply_current`: the way back is refused on a release never run live, too), ``component_flags`` (host -> component -> flags: the plan's
-    ``feature_gates``, as in :func:`plan.apply_current`), ``cni`` (what :func:`plan.current_cni` takes), ``rotation_out`` / ``rotation_in`` (the load-balancer hooks, as in
-    :func:`plan.apply_current`).
+    ``feature_gates``, as in :func:`plan.apply_current`), ``cni`` (what :func:`plan.current_cni` takes),
+    ``rotation_out`` / ``rotation_in`` (the load-balancer hooks, as in :func:`plan.apply_current`).
     ``nodes_batch``, ``nodes_max_unavailable`` and ``worker_count`` as for :func:`plan.conversion_plan`.
     The result has the shape of :func:`plan.conversion_plan`'s,
     so the same roles apply it, plus ``mode: rollback`` and what only a rollback needs.

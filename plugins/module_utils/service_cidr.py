@@ -9,7 +9,11 @@ when the object matches its flags, and otherwise only records a Warning event on
 ``KubernetesDefaultServiceCIDRInconsistent`` (its flags and the object differ: an apiserver not yet restarted,
 or one given other ranges). Neither makes ``/readyz`` fail, so the conversion checks the object itself: its
 ``spec.cidrs`` are the plan's Service ranges and it is Ready, with no error event since the run started and
-no inconsistency since the last apiserver came back.
+no inconsistency since the last apiserver came back. With several control planes, two restarted apiservers may
+both try the single- to dual-stack update from their cache; the one that loses gets a Conflict and records an
+error event, and its next sync (10 s later) finds the object updated (``sync`` of
+default_servicecidr_controller.go). Such a conflict is no problem once the object lists the plan's ranges
+and is Ready; any other error event is.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 ERROR_REASON = "KubernetesDefaultServiceCIDRError"
+#: apierrors' Conflict message (StatusReasonConflict), inside the error event of an update another apiserver won.
+CONFLICT_WORDS = "the object has been modified"
 INCONSISTENT_REASON = "KubernetesDefaultServiceCIDRInconsistent"
 
 
@@ -84,5 +90,8 @@ def default_service_cidr_check(obj: Any, wanted: Sequence[str], events: Any = No
             "%s: %s" % (condition.get("reason", ""), condition.get("message", ""))) if condition else "no Ready condition")
     else:
         ready, message = True, "ServiceCIDR kubernetes lists %s and is Ready" % ", ".join(cidrs)
-    problems = warnings_since(events, ERROR_REASON, started) + warnings_since(events, INCONSISTENT_REASON, settled)
+    errors = warnings_since(events, ERROR_REASON, started)
+    if ready:  # an update another apiserver won first: that apiserver's update is the object now
+        errors = [line for line in errors if CONFLICT_WORDS not in line]
+    problems = errors + warnings_since(events, INCONSISTENT_REASON, settled)
     return {"ready": ready, "message": message, "problems": problems}

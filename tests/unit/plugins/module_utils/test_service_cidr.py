@@ -77,3 +77,19 @@ def test_event_times():
     assert warnings_since([{"reason": "KubernetesDefaultServiceCIDRError"}], "KubernetesDefaultServiceCIDRError", "") != []
     assert warnings_since([{"reason": "KubernetesDefaultServiceCIDRError"}], "KubernetesDefaultServiceCIDRError",
                           "2026-12-05T21:00:00") == []
+
+
+def test_an_update_another_apiserver_won_is_no_problem_once_the_object_is_right():
+    # Seen on the HA lab (v1.37.2, 2026-12-06): cp1 and cp2 both tried the single- to dual-stack update.
+    conflict = event("KubernetesDefaultServiceCIDRError", "2026-12-05T21:10:05Z",
+                     "The default ServiceCIDR can not be upgraded from 10.96.0.0/16 to dual stack [10.96.0.0/16 "
+                     "fd00:10:96::/112] : Operation cannot be fulfilled on servicecidrs.networking.k8s.io \"kubernetes\": "
+                     "the object has been modified; please apply your changes to the latest version and try again")
+    events = [conflict, ERROR]
+    right = default_service_cidr_check(scidr(DUAL), DUAL, events, started="2026-12-05T21:00:00Z")
+    assert right["ready"] is True and right["problems"] == [
+        "2026-12-05T21:10:05Z KubernetesDefaultServiceCIDRError: The default ServiceCIDR can not be upgraded from "
+        "10.96.0.0/16 to dual stack [...]: forbidden"]
+    # Not right (still single-stack): the conflict counts too.
+    wrong = default_service_cidr_check(scidr(DUAL[:1]), DUAL, [conflict], started="2026-12-05T21:00:00Z")
+    assert wrong["ready"] is False and len(wrong["problems"]) == 1 and "the object has been modified" in wrong["problems"][0]
