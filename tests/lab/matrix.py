@@ -183,14 +183,14 @@ def one(version: str, mode: str, workdir: Path) -> Dict[str, Any]:
 
 
 def table(rows: List[Dict[str, Any]]) -> str:
-    lines = ["| release | kube-proxy | result | conversion s (changed) | second run s | way back s | what differed |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| release | kube-proxy | run on | result | conversion s (changed) | second run s | way back s | what differed |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         result = "pass" if r["passed"] else "fail (%s)" % r.get("stopped", "a check")
         if r.get("preview"):
             result += ", preview"
-        lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
-            r["release"], r.get("proxy_mode", "iptables"), result,
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["release"], r.get("proxy_mode", "iptables"), r.get("date", ""), result,
             "%s (%s)" % (r["convert_s"], r.get("convert_changed")) if "convert_s" in r else "",
             r.get("second_s", ""), r.get("rollback_s", ""), "; ".join(r["notes"]).replace("|", "/")))
     return "\n".join(lines)
