@@ -143,6 +143,23 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 """
 
 
+def _runtime_keys(table: str, containerd_extra: str = "") -> str:
+    """The CRI runtime's keys under ``table`` (1.6's ``plugins."io.containerd.grpc.v1.cri"``, 2.x's
+    ``plugins.'io.containerd.cri.v1.runtime'``): runc v2 with cgroupfs, a bounded oom_score_adj."""
+    return f"""\
+  # The host bounding set lacks CAP_SYS_RESOURCE: runc cannot set a
+  # negative oom_score_adj.
+  restrict_oom_score_adj = true
+  [{table}.containerd]
+{containerd_extra}    default_runtime_name = "runc"
+    [{table}.containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [{table}.containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [{table}.cni]
+"""
+
+
 def containerd_config(pause_ref: str, pod_network: str = "bridge", containerd2: bool = False) -> str:
     """Return /etc/containerd/config.toml for a node (see lab notes).
 
@@ -154,6 +171,7 @@ def containerd_config(pause_ref: str, pod_network: str = "bridge", containerd2: 
     ``io.containerd.cri.v1.runtime``; the sandbox image is the ``sandbox`` pinned image).
     """
     if containerd2:
+        runtime = "plugins.'io.containerd.cri.v1.runtime'"
         return f"""\
 version = 3
 {DISABLED_PLUGINS}
@@ -162,35 +180,15 @@ version = 3
   [plugins.'io.containerd.cri.v1.images'.pinned_images]
     sandbox = "{pause_ref}"
 
-[plugins.'io.containerd.cri.v1.runtime']
-  # The host bounding set lacks CAP_SYS_RESOURCE: runc cannot set a
-  # negative oom_score_adj.
-  restrict_oom_score_adj = true
-  [plugins.'io.containerd.cri.v1.runtime'.containerd]
-    default_runtime_name = "runc"
-    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
-        SystemdCgroup = false
-  [plugins.'io.containerd.cri.v1.runtime'.cni]
-{_cni_section(pod_network, "bin_dirs")}"""
+[{runtime}]
+{_runtime_keys(runtime)}{_cni_section(pod_network, "bin_dirs")}"""
+    cri = 'plugins."io.containerd.grpc.v1.cri"'
     return f"""\
 version = 2
 {DISABLED_PLUGINS}
-[plugins."io.containerd.grpc.v1.cri"]
+[{cri}]
   sandbox_image = "{pause_ref}"
-  # The host bounding set lacks CAP_SYS_RESOURCE: runc cannot set a
-  # negative oom_score_adj.
-  restrict_oom_score_adj = true
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        SystemdCgroup = false
-  [plugins."io.containerd.grpc.v1.cri".cni]
-{_cni_section(pod_network, "bin_dir")}"""
+{_runtime_keys(cri, '    snapshotter = "overlayfs"' + chr(10))}{_cni_section(pod_network, "bin_dir")}"""
 
 
 # --------------------------------------------------------------------------- node software

@@ -280,18 +280,24 @@ def test_workers_get_only_the_images_they_run() -> None:
     assert cluster.images_for(net.node("cp1"), tars, REFS) == tars
 
 
-def test_install_node_files_is_idempotent(monkeypatch: pytest.MonkeyPatch,
-                                          tmp_path: Path) -> None:
+def _worker_and_binaries(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, names: tuple) -> tuple:
+    """dslab-w1 with an empty rootfs under a run dir in ``tmp_path``, and a bin dir holding ``names``."""
     from dslab import nodes
 
     monkeypatch.setenv("DUALSTACK_LAB_RUN", str(tmp_path / "run"))
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    for name in cluster.NODE_BINARIES:
+    for name in names:
         (bindir / name).write_text(f"#!/bin/sh\necho {name}\n")
     n = net.node("w1")
     root = nodes.node_rootfs(n)
     (root / "usr/local/bin").mkdir(parents=True)
+    return n, bindir, root
+
+
+def test_install_node_files_is_idempotent(monkeypatch: pytest.MonkeyPatch,
+                                          tmp_path: Path) -> None:
+    n, bindir, root = _worker_and_binaries(monkeypatch, tmp_path, cluster.NODE_BINARIES)
     assert cluster.install_node_files(n, bindir, REFS["pause"]) is True
     assert cluster.install_node_files(n, bindir, REFS["pause"]) is False
     assert (root / "usr/local/bin/kubelet").stat().st_ino == (bindir / "kubelet").stat().st_ino
@@ -305,16 +311,7 @@ def test_install_node_files_is_idempotent(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_install_node_files_with_containerd2_and_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from dslab import nodes
-
-    monkeypatch.setenv("DUALSTACK_LAB_RUN", str(tmp_path / "run"))
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    for name in cluster.NODE_BINARIES + cluster.CONTAINERD2_BINARIES:
-        (bindir / name).write_text(f"#!/bin/sh\necho {name}\n")
-    n = net.node("w1")
-    root = nodes.node_rootfs(n)
-    (root / "usr/local/bin").mkdir(parents=True)
+    n, bindir, root = _worker_and_binaries(monkeypatch, tmp_path, cluster.NODE_BINARIES + cluster.CONTAINERD2_BINARIES)
     assert cluster.install_node_files(n, bindir, REFS["pause"]) is True
     assert cluster.install_node_files(n, bindir, REFS["pause"]) is False
     for name in cluster.CONTAINERD2_BINARIES:
