@@ -102,7 +102,8 @@ scale: venv collection
 	python benchmarks/scale.py --nodes 3,1000,5000 --reregister
 
 # The live version matrix: each release of tests/lab/matrix.py built (cached), brought up, converted, re-run and
-# rolled back on the lab (~10 min per release once built); the table in the README.
+# rolled back on the lab (~10 min per release once built), kube-proxy's nftables mode on the newest release, the
+# newest pre-release as a preview allowed to fail; the table in the README.
 matrix: host-packages venv collection
 	python tests/lab/matrix.py
 
