@@ -758,12 +758,17 @@ def build_coredns(version: str, coredns_version: str, root: Path, log: Log) -> N
     write_stamp(version, "coredns", {"version": coredns_version, "seconds": round(took)}, root)
 
 
-def needs_containerd2(version: str) -> bool:
-    """True for the releases that need containerd 2.x (1.36 and newer, pre-releases included)."""
+def release_minor(version: str) -> int:
+    """The minor of a Kubernetes release: ``v1.37.2`` -> 37 (pre-releases included)."""
     match = re.fullmatch(r"v1\.(\d+)\.\d+.*", version)
     if not match:
         raise ValueError(f"not a Kubernetes release version: {version!r}")
-    return int(match.group(1)) >= CONTAINERD2_FROM_MINOR
+    return int(match.group(1))
+
+
+def needs_containerd2(version: str) -> bool:
+    """True for the releases that need containerd 2.x (1.36 and newer, pre-releases included)."""
+    return release_minor(version) >= CONTAINERD2_FROM_MINOR
 
 
 def containerd_ldflags(containerd_version: str, commit: str) -> str:

@@ -65,8 +65,7 @@ MOCK_NEWEST_WORKING = "v1.36.3"
 
 def mock_source(version: str) -> str:
     """The kubernetes release whose mock driver the lab of ``version`` runs: its own, or :data:`MOCK_NEWEST_WORKING`."""
-    minor = int(version.lstrip("v").split(".")[1])
-    return version if minor < 37 else MOCK_NEWEST_WORKING
+    return version if build.release_minor(version) < 37 else MOCK_NEWEST_WORKING
 
 
 def mock_ref(version: str) -> str:
