@@ -28,7 +28,9 @@ of containerd 1.6 imports under the tagged name.  Layers are written with sorted
 mtime 0 and root ownership, so a rebuild from the same inputs gives the same digests.
 
 The kube-proxy image also carries ``nft`` (Debian's nftables), which kube-proxy's nftables mode
-needs and which its iptables mode uses, when present, to clean up nftables-mode leftovers.
+needs and which its iptables mode uses, when present, to clean up nftables-mode leftovers, and
+netbase's ``/etc/protocols`` and ``/etc/services``, without which ``nft --json`` lists protocols
+by number and kube-proxy's nftables mode emptied its own maps on every restart (NETBASE_FILES).
 
 iptables backend in the kube-proxy image: ``iptables``, ``ip6tables`` and their ``-save`` /
 ``-restore`` commands are links to ``xtables-nft-multi``, i.e. the nf_tables backend that
@@ -75,6 +77,11 @@ IPTABLES_COMMANDS = ("iptables", "iptables-save", "iptables-restore",
                      "ip6tables", "ip6tables-save", "ip6tables-restore")
 HOST_IPTABLES_FILES = ("/usr/sbin/xtables-nft-multi", "/usr/sbin/xtables-legacy-multi",
                        "/usr/sbin/conntrack", "/usr/sbin/nft")
+#: netbase's name tables. Without /etc/protocols, ``nft --json list map`` prints a protocol as its number
+#: (``10.96.0.10 . 6 . 53``) while kube-proxy writes its name (``tcp``): on every restart kube-proxy's
+#: nftables mode (1.37: knftables ListElements) took the listed elements for leftovers and deleted them,
+#: leaving the node's ``service-ips`` map empty ("connection refused" from every ClusterIP) until a full sync.
+NETBASE_FILES = ("/etc/protocols", "/etc/services")
 XTABLES_DIR = "/usr/lib/x86_64-linux-gnu/xtables"
 BUSYBOX = "/bin/busybox"
 #: Host files the images are made from, and the Debian packages that provide them.
@@ -82,6 +89,7 @@ HOST_REQUIREMENTS = {
     "/usr/sbin/xtables-nft-multi": "iptables",
     "/usr/sbin/conntrack": "conntrack",
     "/usr/sbin/nft": "nftables",
+    "/etc/protocols": "netbase",
     BUSYBOX: "busybox-static",
     "/usr/bin/gcc": "gcc",
     "/usr/lib/x86_64-linux-gnu/libc.a": "libc6-dev",
@@ -360,6 +368,8 @@ def iptables_layer(host_files: Iterable[str] = HOST_IPTABLES_FILES,
     for path in host_files:
         layer.add_host_path(path)
         libs |= shared_libraries(path)
+    for path in NETBASE_FILES:
+        layer.add_host_path(path)
     layer.add_host_tree(xtables_dir)
     for module in sorted(Path(xtables_dir).glob("*.so")):
         libs |= shared_libraries(str(module))

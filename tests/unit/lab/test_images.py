@@ -241,6 +241,9 @@ def test_iptables_layer_uses_nft_backend_and_carries_libraries():
     assert any(p.endswith("/libnftnl.so.11") for p in entries)
     assert entries["/usr/sbin/nft"].kind == "file"
     assert any(p.endswith("/libnftables.so.1") for p in entries)
+    # nft names protocols only with /etc/protocols (kube-proxy's nftables mode compares names).
+    assert entries["/etc/protocols"].kind == "file"
+    assert entries["/etc/services"].kind == "file"
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="no gcc")
