@@ -33,9 +33,14 @@ def _seconds(value: Any) -> bool:
     return isinstance(value, str) and value.strip().isdigit()
 
 
+def is_unset(hook: Any) -> bool:
+    """No hook: the variable undefined (None), empty text or an empty mapping (the role then runs none)."""
+    return hook is None or hook == "" or hook == {}
+
+
 def hook_problems(direction: str, hook: Any) -> List[str]:
     """What is wrong with one hook (``direction`` ``out`` or ``in``); empty when it can run or is unset."""
-    if hook in (None, "", {}):
+    if is_unset(hook):
         return []
     if not isinstance(hook, Mapping):
         return ["is %s, not a mapping of %s" % (type(hook).__name__, ", ".join(HOOK_KEYS[direction]))]
@@ -68,7 +73,7 @@ def check_rotation_hooks(rotation_out: Mapping[str, Any], rotation_in: Mapping[s
         for direction in ("out", "in"):
             for problem in hook_problems(direction, hooks[direction]):
                 problems.append("%s on %s %s" % (HOOK_VARIABLES[direction], host, problem))
-        if hooks["out"] not in (None, "", {}) and hooks["in"] in (None, "", {}):
+        if not is_unset(hooks["out"]) and is_unset(hooks["in"]):
             problems.append("%s on %s is set but %s is not: every kube-apiserver taken out of the load balancer's "
                             "rotation would stay out; set both, or neither to rely on the load balancer's health "
                             "check" % (HOOK_VARIABLES["out"], host, HOOK_VARIABLES["in"]))

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
-from ansible_collections.dualstack.kubernetes.plugins.module_utils.rotation_hooks import check_rotation_hooks, hook_problems
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.rotation_hooks import check_rotation_hooks, hook_problems, is_unset
 
 REPO = Path(__file__).resolve().parents[4]
 ARGV = ["socat", "-", "UNIX-CONNECT:/run/dslab-lb/admin.sock"]
@@ -74,3 +74,9 @@ def test_every_problem_in_one_error_with_host_and_variable():
     assert "control_plane_rotation_out on cp1 argv 'x'" in text
     assert "control_plane_rotation_in on cp1 settle_seconds 'x'" in text
     assert "control_plane_rotation_in on cp2 is int, not a mapping" in text
+
+
+@pytest.mark.parametrize("hook, unset", [(None, True), ("", True), ({}, True), ({"argv": ["true"]}, False),
+                                         ([], False), (0, False)])
+def test_is_unset_only_for_no_value_empty_text_or_empty_mapping(hook, unset):
+    assert is_unset(hook) is unset
