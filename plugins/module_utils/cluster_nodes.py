@@ -38,13 +38,13 @@ def converted_nodes(node_objects: Sequence[Mapping[str, Any]], families: Sequenc
     What the nodes role calls done: such a Node is not re-registered again, so a run after the conversion does not
     read it again either (unless an interrupted run left its record).
     """
-    wanted = list(families)
-    out = []
-    for node in node_objects:
-        cidrs = (node.get("spec") or {}).get("podCIDRs") or []
-        if wanted and [ip_family(cidr) for cidr in cidrs] == wanted:
-            out.append(str((node.get("metadata") or {}).get("name")))
-    return sorted(out)
+    return sorted(str((node.get("metadata") or {}).get("name")) for node in node_objects if node_converted(node, families))
+
+
+def node_converted(node: Mapping[str, Any], families: Sequence[str]) -> bool:
+    """One Node: ``spec.podCIDRs`` one per family of ``families``, in that order (False for ``{}``, no such Node)."""
+    cidrs = ((node or {}).get("spec") or {}).get("podCIDRs") or []
+    return bool(families) and [ip_family(cidr) for cidr in cidrs] == list(families)
 
 
 def check_inventory_covers(node_objects: Sequence[Mapping[str, Any]], hosts: Sequence[str], mode: Any = "refuse",

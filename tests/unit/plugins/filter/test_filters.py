@@ -7,7 +7,7 @@ import importlib
 import pytest
 from ansible.errors import AnsibleFilterError
 
-FILTERS = ["ip_family", "dualstack_cidrs", "node_cidr_mask_size", "feature_gates", "service_ip_family_spec"]
+FILTERS = ["ip_family", "dualstack_cidrs", "node_cidr_mask_size", "feature_gates", "service_ip_family_spec", "node_converted"]
 
 
 def load(name):
@@ -54,3 +54,9 @@ def test_filter_errors(name, args, kwargs, words):
     with pytest.raises(AnsibleFilterError) as err:
         f(name)(*args, **kwargs)
     assert words in str(err.value)
+
+
+def test_node_converted_filter_reads_a_node_or_nothing():
+    node = {"metadata": {"name": "w1"}, "spec": {"podCIDRs": ["10.244.1.0/24", "fd00:10:244:1::/64"]}}
+    assert f("node_converted")(node, ["IPv4", "IPv6"]) is True
+    assert f("node_converted")({}, ["IPv4", "IPv6"]) is False

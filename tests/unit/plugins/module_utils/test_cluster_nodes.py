@@ -74,3 +74,11 @@ def test_converted_nodes_have_a_pod_cidr_per_family_primary_first():
     assert cn.converted_nodes(nodes, ["IPv4", "IPv6"]) == ["cp1", "w2"]
     assert cn.converted_nodes(nodes, ["IPv4"]) == ["w1"]
     assert cn.converted_nodes(nodes, []) == []
+
+
+def test_node_converted_is_the_one_node_rule_of_converted_nodes():
+    node_ = {"metadata": {"name": "w1"}, "spec": {"podCIDRs": ["10.244.1.0/24", "fd00:10:244:1::/64"]}}
+    assert cn.node_converted(node_, ["IPv4", "IPv6"]) is True
+    assert cn.node_converted(node_, ["IPv6", "IPv4"]) is False
+    assert cn.node_converted({}, ["IPv4", "IPv6"]) is False  # no such Node (kubectl --ignore-not-found)
+    assert cn.node_converted(node_, []) is False
