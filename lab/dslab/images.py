@@ -30,7 +30,7 @@ mtime 0 and root ownership, so a rebuild from the same inputs gives the same dig
 The kube-proxy image also carries ``nft`` (Debian's nftables), which kube-proxy's nftables mode
 needs and which its iptables mode uses, when present, to clean up nftables-mode leftovers, and
 netbase's ``/etc/protocols`` and ``/etc/services``, without which ``nft --json`` lists protocols
-by number and kube-proxy's nftables mode emptied its own maps on every restart (NETBASE_FILES).
+by number and kube-proxy's nftables mode emptied its own maps in every full sync (NETBASE_FILES).
 
 iptables backend in the kube-proxy image: ``iptables``, ``ip6tables`` and their ``-save`` /
 ``-restore`` commands are links to ``xtables-nft-multi``, i.e. the nf_tables backend that
@@ -78,9 +78,9 @@ IPTABLES_COMMANDS = ("iptables", "iptables-save", "iptables-restore",
 HOST_IPTABLES_FILES = ("/usr/sbin/xtables-nft-multi", "/usr/sbin/xtables-legacy-multi",
                        "/usr/sbin/conntrack", "/usr/sbin/nft")
 #: netbase's name tables. Without /etc/protocols, ``nft --json list map`` prints a protocol as its number
-#: (``10.96.0.10 . 6 . 53``) while kube-proxy writes its name (``tcp``): on every restart kube-proxy's
-#: nftables mode (1.37: knftables ListElements) took the listed elements for leftovers and deleted them,
-#: leaving the node's ``service-ips`` map empty ("connection refused" from every ClusterIP) until a full sync.
+#: (``10.96.0.10 . 6 . 53``) while kube-proxy writes its name (``tcp``): in each full sync (its start, then
+#: hourly) kube-proxy 1.37's nftables mode took the listed elements for leftovers and deleted them, leaving the
+#: node's ``service-ips`` map empty ("connection refused" from every ClusterIP) until the next full sync.
 NETBASE_FILES = ("/etc/protocols", "/etc/services")
 XTABLES_DIR = "/usr/lib/x86_64-linux-gnu/xtables"
 BUSYBOX = "/bin/busybox"

@@ -80,7 +80,7 @@ def require_convertible_version(version: Version, original: Any, what: str = "th
 #: (the lab, ``make matrix``; README "Supported releases"). Preflight refuses others unless the operator accepts the
 #: risk; the filters keep the rules of every release since 1.16 (upstream facts), which is not a claim that the
 #: roles were run there. A minor joins only with a live run, so the set may have gaps.
-LIVE_TESTED: Tuple[Version, ...] = ((1, 34), (1, 35), (1, 36), (1, 37))
+LIVE_TESTED: Tuple[Version, ...] = ((1, 33), (1, 34), (1, 35), (1, 36), (1, 37))
 #: The variable that lets a run go on with a release outside :data:`LIVE_TESTED`.
 UNTESTED_OVERRIDE = "dualstack_allow_untested_release"
 

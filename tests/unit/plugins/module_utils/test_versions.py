@@ -46,7 +46,7 @@ def test_declared_version_mismatch():
         versions.check_declared_version("1.33", "v1.34.2")
 
 
-@pytest.mark.parametrize("detected", ["v1.34.12", "1.34", "v1.34.0-rc.1", "v1.35.8", "v1.36.3", "v1.37.2", None, ""])
+@pytest.mark.parametrize("detected", ["v1.33.13", "v1.34.12", "1.34", "v1.34.0-rc.1", "v1.35.8", "v1.36.3", "v1.37.2", None, ""])
 def test_tested_release_passes(detected):
     versions.check_tested_release(detected)
 
