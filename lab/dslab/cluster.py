@@ -17,7 +17,7 @@ import shutil
 import time
 from pathlib import Path
 
-from dslab import net, nodes
+from dslab import build, net, nodes
 from dslab.net import Node
 from dslab.util import CommandError, Log, log, run, run_dir, wait_for, write_file
 
@@ -53,8 +53,7 @@ IGNORED_PREFLIGHT_FROM_1_35: dict[str, str] = {"SystemVerification": "cgroup v1 
 
 def ignored_preflight(version: str = "") -> dict[str, str]:
     """The preflight checks ignored for kubeadm ``version`` (``v1.35.8``; empty: the older rules)."""
-    parts = version.lstrip("v").split(".")
-    newer = len(parts) > 1 and parts[0].isdigit() and parts[1].isdigit() and (int(parts[0]), int(parts[1])) >= (1, 35)
+    newer = bool(version) and build.release_minor(version) >= 35
     return {**IGNORED_PREFLIGHT, **(IGNORED_PREFLIGHT_FROM_1_35 if newer else {})}
 
 

@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "lab"))
+from dslab.build import release_minor  # noqa: E402  pylint: disable=wrong-import-position
 # The newest patch of each line the module proxy served (2026-12-06; v1.33.14, v1.35.7, v1.35.9 were refused).
 RELEASES = ["v1.33.13", "v1.34.12", "v1.35.8", "v1.36.3", "v1.37.2"]
 # kube-proxy's other modes, each on one release (RELEASE:MODE): nftables (GA in 1.33) on the newest. IPVS cannot run
@@ -46,9 +48,6 @@ SERVICE_64 = "10.96.0.0/16,fd00:10:96::/64"
 OUT = REPO / "benchmarks" / "results" / "matrix.json"
 
 
-def minor(version: str) -> tuple:
-    major, minor_, *_ = version.lstrip("v").split(".")
-    return int(major), int(minor_)
 
 
 def split_run(run_: str) -> tuple:
@@ -127,7 +126,7 @@ def one(version: str, mode: str, workdir: Path) -> Dict[str, Any]:
     inventory.write_text(dslab("inventory", log=log).stdout)
     base = {"dualstack_allow_untested_release": True,
             "verify_report_path": str(workdir / ("%s-verify.json" % version))}
-    limited = minor(version) < (1, 34)
+    limited = release_minor(version) < 34
 
     # The /64 Service range: refused before 1.34 in preflight (check mode), accepted from 1.34.
     check = playbook("site.yml", inventory, log, dict(base, dualstack_service_cidrs=SERVICE_64), "--check")
@@ -210,7 +209,7 @@ def main() -> int:
     rows = {row_key(r["release"], r.get("proxy_mode", "iptables")): r for r in previous.get("rows", [])}
 
     def order(r: Dict[str, Any]) -> tuple:
-        return minor(r["release"]) + (r.get("proxy_mode", "iptables") != "iptables",)
+        return release_minor(r["release"]), r.get("proxy_mode", "iptables") != "iptables"
 
     for version, mode in runs + ([(args.preview, "iptables")] if args.preview else []):
         print("== %s" % row_key(version, mode), flush=True)
