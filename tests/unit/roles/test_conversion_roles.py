@@ -253,3 +253,17 @@ def test_an_apiserver_leaves_the_rotation_before_its_edit_and_is_kept_in_it_afte
         == rescue.index("Fail, naming the component that did not become healthy: {{ control_plane_component }}") - 1
     rotation_in = load(REPO / "roles" / "control_plane" / "tasks" / "rotation_in.yml")
     assert rotation_in[0]["changed_when"] == "control_plane_rotation_left is changed"
+
+
+def test_hook_commands_run_with_no_log_and_a_failure_is_reported_without_argv_or_stdin() -> None:
+    component = load(REPO / "roles" / "control_plane" / "tasks" / "component.yml")
+    inner = next(task for task in component if "block" in task)["block"]
+    rotation_in = load(REPO / "roles" / "control_plane" / "tasks" / "rotation_in.yml")
+    for tasks, register in ((inner, "control_plane_rotation_left"), (rotation_in, "control_plane_rotation_back")):
+        hook = next(t for t in tasks if "ansible.builtin.command" in t and t.get("register") == register)
+        assert hook["no_log"] is True and hook["failed_when"] is False
+        report = tasks[tasks.index(hook) + 1]
+        assert report["when"] == "%s.rc | default(0) != 0" % register
+        message = report["ansible.builtin.fail"]["msg"]
+        assert "%s.rc" % register in message and "%s.stderr" % register in message
+        assert "argv" not in message and "stdin" not in message
