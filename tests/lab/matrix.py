@@ -48,8 +48,6 @@ SERVICE_64 = "10.96.0.0/16,fd00:10:96::/64"
 OUT = REPO / "benchmarks" / "results" / "matrix.json"
 
 
-
-
 def split_run(run_: str) -> tuple:
     """``v1.37.2:nftables`` -> (``v1.37.2``, ``nftables``); a bare release runs kube-proxy's iptables mode."""
     version, _, mode = run_.partition(":")
