@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/tests/output/.collections
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: main plan test venv collection host-packages unit integration lint sanity galaxy lab-test lab-test-single lab-test-units lab-test-calico lab-up lab-down rollback kill-points kill-points-ha bench bench-ha scale matrix
+.PHONY: main plan test venv collection host-packages unit integration lint sanity galaxy lab-test lab-test-single lab-test-units lab-test-calico lab-up lab-down rollback kill-points kill-points-ha bench bench-ha scale matrix host-packages-uml
 
 main: host-packages venv collection lab-up
 	PYTHONPATH=lab python -m dslab inventory > tests/output/lab-inventory.yml
@@ -102,10 +102,15 @@ scale: venv collection
 	python benchmarks/scale.py --nodes 3,1000,5000 --reregister
 
 # The live version matrix: each release of tests/lab/matrix.py built (cached), brought up, converted, re-run and
-# rolled back on the lab (~10 min per release once built), kube-proxy's nftables mode on the newest release, the
-# newest pre-release as a preview allowed to fail; the table in the README.
-matrix: host-packages venv collection
+# rolled back on the lab (~10 min per release once built), kube-proxy's nftables and IPVS modes on the newest
+# release (IPVS on User-Mode Linux nodes: their kernel is built once, ~6 min), the newest pre-release as a preview
+# allowed to fail; the table in the README.
+matrix: host-packages-uml venv collection
 	python tests/lab/matrix.py
+
+# The lab's packages and those of nodes on User-Mode Linux kernels (lab/apt-packages-uml.txt).
+host-packages-uml:
+	scripts/host-packages.sh lab/apt-packages.txt lab/apt-packages-uml.txt
 
 # Conversion benchmark on a fresh single-stack lab (rebuilt first); figures in the README.
 bench: venv collection

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Install the Debian packages the lab needs (lab/apt-packages.txt) when any is missing, so that
-# `make main` and `make test` are the whole set-up on a fresh Debian machine. Needs root for the
+# Install the Debian packages the lab needs (lab/apt-packages.txt, or the lists given) when any is missing, so
+# that `make main` and `make test` are the whole set-up on a fresh Debian machine. Needs root for the
 # install; prints what is missing otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t wanted < <(grep -v '^\s*#' lab/apt-packages.txt | tr -s ' \t' '\n' | sed '/^$/d')
+[ $# -gt 0 ] || set -- lab/apt-packages.txt
+mapfile -t wanted < <(cat "$@" | grep -v '^\s*#' | tr -s ' \t' '\n' | sed '/^$/d')
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

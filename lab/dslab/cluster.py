@@ -17,7 +17,7 @@ import shutil
 import time
 from pathlib import Path
 
-from dslab import build, net, nodes
+from dslab import build, net, nodes, uml
 from dslab.net import Node
 from dslab.util import CommandError, Log, log, run, run_dir, wait_for, write_file
 
@@ -51,10 +51,20 @@ IGNORED_PREFLIGHT: dict[str, str] = {}
 IGNORED_PREFLIGHT_FROM_1_35: dict[str, str] = {"SystemVerification": "cgroup v1 (KEP-5573), failCgroupV1: false is set"}
 
 
-def ignored_preflight(version: str = "") -> dict[str, str]:
-    """The preflight checks ignored for kubeadm ``version`` (``v1.35.8``; empty: the older rules)."""
+#: User-Mode Linux is uniprocessor (``DUALSTACK_LAB_KERNEL=uml``): kubeadm wants 2 CPUs on a control plane.
+IGNORED_PREFLIGHT_UML: dict[str, str] = {"NumCPU": "a User-Mode Linux kernel runs one CPU"}
+
+
+def ignored_preflight(version: str = "", own_kernel: bool | None = None) -> dict[str, str]:
+    """The preflight checks ignored for kubeadm ``version`` (``v1.35.8``; empty: the older rules).
+
+    ``own_kernel``: the nodes run User-Mode Linux (default: the lab's :func:`dslab.uml.active`).
+    """
     newer = bool(version) and build.release_minor(version) >= 35
-    return {**IGNORED_PREFLIGHT, **(IGNORED_PREFLIGHT_FROM_1_35 if newer else {})}
+    if own_kernel is None:
+        own_kernel = uml.active()
+    return {**IGNORED_PREFLIGHT, **(IGNORED_PREFLIGHT_FROM_1_35 if newer else {}),
+            **(IGNORED_PREFLIGHT_UML if own_kernel else {})}
 
 
 def _ignores(version: str = "") -> str:
@@ -277,6 +287,10 @@ def images_for(n: Node, tarballs: dict[str, Path], refs: dict[str, str]) -> dict
     return {ref: tar for ref, tar in tarballs.items() if ref in wanted}
 
 
+#: Where :func:`import_images` puts a tarball inside the node while ``ctr`` imports it.
+IMAGE_STAGING = "/var/tmp/dslab-images"
+
+
 def import_images(n: Node, tarballs: dict[str, Path], log_fn: Log = log) -> None:
     """Import every image tarball the node does not have yet."""
     have = node_images(n)
@@ -284,9 +298,16 @@ def import_images(n: Node, tarballs: dict[str, Path], log_fn: Log = log) -> None
         if ref in have or _normalise(ref) in have:
             continue
         t0 = time.monotonic()
-        with open(tar, "rb") as fh:
-            nodes.node_run(n, ["ctr", "-n", "k8s.io", "images", "import", "-"],
-                           stdin=fh, timeout=300)
+        # Staged in the node's rootfs (a hard link): read at the host's speed, not through ssh (a User-Mode
+        # Linux node's one CPU would encrypt it) nor a pipe.
+        staged = nodes.node_rootfs(n) / IMAGE_STAGING.lstrip("/") / tar.name
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        install_binary(tar, staged)
+        try:
+            nodes.node_run(n, ["ctr", "-n", "k8s.io", "images", "import", f"{IMAGE_STAGING}/{tar.name}"],
+                           timeout=300)
+        finally:
+            staged.unlink(missing_ok=True)
         log_fn(f"{n.name}: imported {ref} in {time.monotonic() - t0:.1f}s")
 
 
@@ -352,6 +373,7 @@ def kubeadm_init_config(version: str, refs: dict[str, str], with_coredns: bool =
         "  imagePullPolicy: IfNotPresent\n"
         "  kubeletExtraArgs:\n" + _arg("node-ip", cp.ipv4)
         + _ignores(version)
+        + _uml_patches()
         + "---\n"
         "apiVersion: kubeadm.k8s.io/v1beta4\n"
         "kind: ClusterConfiguration\n"
@@ -369,8 +391,22 @@ def kubeadm_init_config(version: str, refs: dict[str, str], with_coredns: bool =
         + "  extraArgs:\n" + _arg("kubelet-preferred-address-types", "InternalIP,Hostname")
         # Without a CoreDNS image: no DNS addon and no CoreDNS in the preflight pull list.
         + ("" if with_coredns else "dns:\n  disabled: true\n")
+        + _uml_leader_election()
         + "---\n" + kubelet_config() + "---\n" + kube_proxy_config()
     )
+
+
+def _uml_patches() -> str:
+    """The InitConfiguration's ``patches`` on User-Mode Linux nodes (:data:`dslab.uml.PATCHES_DIR`), else nothing."""
+    return f"patches:\n  directory: {uml.PATCHES_DIR}\n" if uml.active() else ""
+
+
+def _uml_leader_election() -> str:
+    """The leader-election flags of kube-controller-manager and kube-scheduler on User-Mode Linux nodes."""
+    if not uml.active():
+        return ""
+    args = "".join(_arg(k, v) for k, v in uml.LEADER_ELECTION_ARGS.items())
+    return f"controllerManager:\n  extraArgs:\n{args}scheduler:\n  extraArgs:\n{args}"
 
 
 def kubelet_config() -> str:
@@ -397,22 +433,26 @@ def kubelet_config() -> str:
     )
 
 
-#: kube-proxy's modes the lab can run (``DUALSTACK_LAB_PROXY_MODE``); IPVS needs the host kernel's IPVS.
+#: kube-proxy's modes the lab can run (``DUALSTACK_LAB_PROXY_MODE``); IPVS needs a node kernel with IPVS.
 PROXY_MODES = ("iptables", "nftables", "ipvs")
 
 
-def proxy_mode(ip_vs: Path = Path("/proc/net/ip_vs")) -> str:
+def proxy_mode(ip_vs: Path = Path("/proc/net/ip_vs"), own_kernel: bool | None = None) -> str:
     """Return kube-proxy's mode for the lab: ``DUALSTACK_LAB_PROXY_MODE`` (``iptables`` by default).
 
-    The nodes share the host's kernel and cannot load modules, so ``ipvs`` is refused unless the host kernel
-    has IPVS (``/proc/net/ip_vs``); nftables mode needs nf_tables, which the kube-proxy image's ``nft`` uses.
+    nspawn nodes share the host's kernel and cannot load modules, so ``ipvs`` there needs the host kernel's IPVS
+    (``/proc/net/ip_vs``); nodes with a kernel of their own (``own_kernel``, default: ``DUALSTACK_LAB_KERNEL=uml``)
+    load ip_vs themselves. nftables mode needs nf_tables, which the kube-proxy image's ``nft`` uses.
     """
     mode = os.environ.get("DUALSTACK_LAB_PROXY_MODE", "iptables") or "iptables"
     if mode not in PROXY_MODES:
         raise SystemExit(f"DUALSTACK_LAB_PROXY_MODE={mode!r}: expected one of {', '.join(PROXY_MODES)}")
-    if mode == "ipvs" and not ip_vs.exists():
+    if own_kernel is None:
+        own_kernel = uml.active()
+    if mode == "ipvs" and not own_kernel and not ip_vs.exists():
         raise SystemExit(f"DUALSTACK_LAB_PROXY_MODE=ipvs: this host's kernel has no IPVS ({ip_vs} is missing; "
-                         "the nodes share the host kernel and cannot load ip_vs). Use iptables or nftables, "
+                         "nspawn nodes share the host kernel and cannot load ip_vs). Boot the nodes with a kernel "
+                         f"of their own ({uml.KERNEL_ENV}=uml), use iptables or nftables, "
                          "or a host whose kernel has CONFIG_IP_VS")
     return mode
 

@@ -31,6 +31,7 @@ The kube-proxy image also carries ``nft`` (Debian's nftables), which kube-proxy'
 needs and which its iptables mode uses, when present, to clean up nftables-mode leftovers, and
 netbase's ``/etc/protocols`` and ``/etc/services``, without which ``nft --json`` lists protocols
 by number and kube-proxy's nftables mode emptied its own maps in every full sync (NETBASE_FILES).
+For IPVS mode it carries Debian's ``ipset`` (kube-proxy runs it) and ``ipvsadm`` (to read the table).
 
 iptables backend in the kube-proxy image: ``iptables``, ``ip6tables`` and their ``-save`` /
 ``-restore`` commands are links to ``xtables-nft-multi``, i.e. the nf_tables backend that
@@ -75,8 +76,9 @@ KNOWN_COMPONENTS: dict[str, dict[str, str]] = {
 BASE_ENV_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 IPTABLES_COMMANDS = ("iptables", "iptables-save", "iptables-restore",
                      "ip6tables", "ip6tables-save", "ip6tables-restore")
+#: ``ipset``: kube-proxy's IPVS mode runs it (pkg/proxy/ipvs/ipset); ``ipvsadm``: to read the IPVS table it made.
 HOST_IPTABLES_FILES = ("/usr/sbin/xtables-nft-multi", "/usr/sbin/xtables-legacy-multi",
-                       "/usr/sbin/conntrack", "/usr/sbin/nft")
+                       "/usr/sbin/conntrack", "/usr/sbin/nft", "/usr/sbin/ipset", "/usr/sbin/ipvsadm")
 #: netbase's name tables. Without /etc/protocols, ``nft --json list map`` prints a protocol as its number
 #: (``10.96.0.10 . 6 . 53``) while kube-proxy writes its name (``tcp``): in each full sync (its start, then
 #: hourly) kube-proxy 1.37's nftables mode took the listed elements for leftovers and deleted them, leaving the
@@ -89,6 +91,8 @@ HOST_REQUIREMENTS = {
     "/usr/sbin/xtables-nft-multi": "iptables",
     "/usr/sbin/conntrack": "conntrack",
     "/usr/sbin/nft": "nftables",
+    "/usr/sbin/ipset": "ipset",
+    "/usr/sbin/ipvsadm": "ipvsadm",
     "/etc/protocols": "netbase",
     BUSYBOX: "busybox-static",
     "/usr/bin/gcc": "gcc",

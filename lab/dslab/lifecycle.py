@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-from dslab import calico, cluster, csi, flannel, handmade, lb, net, nodes, podnet
+from dslab import calico, cluster, csi, flannel, handmade, lb, net, nodes, podnet, uml
 from dslab.net import Node
 from dslab.util import (CommandError, Log, cache_root, default_version, ensure_binaries,
                         ensure_images, image_refs, log, run, run_dir, wait_for, write_file)
@@ -120,6 +120,11 @@ def check_host() -> None:
         raise SystemExit(f"missing host tools: {', '.join(missing)} "
                          "(apt-get install systemd-container debootstrap iproute2 "
                          "openssh-client util-linux)")
+    if uml.active():
+        missing = [t for t, _pkg in uml.HOST_TOOLS if shutil.which(t) is None]
+        if missing:
+            raise SystemExit(f"{uml.KERNEL_ENV}=uml needs {', '.join(missing)} (apt-get install -y "
+                             + " ".join(pkg for t, pkg in uml.HOST_TOOLS if t in missing) + ")")
 
 
 def parallel(fn: Callable[[Node], object], items: list[Node]) -> None:
@@ -143,10 +148,15 @@ def cni_inputs(pod_network: str, log_fn: Log = log) -> tuple[dict[str, Path], di
 def prepare_node(n: Node, base: Path, bindir: Path, refs: dict[str, str], pod_network: str,
                  cni_bins: dict[str, Path], lab_style: str, log_fn: Log = log) -> None:
     """Give ``n`` its network namespace, rootfs and node files (idempotent)."""
-    net.ensure_node_netns(n, shaped=lab_style == "kubeadm" and pod_network in SHAPED_NETWORKS)
+    shaped = lab_style == "kubeadm" and pod_network in SHAPED_NETWORKS
+    own_kernel = uml.active()
+    net.ensure_node_netns(n, shaped=shaped, bare=own_kernel)
     record_netns(n)
-    run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
-    nodes.ensure_node_rootfs(n, base, log_fn)
+    if not own_kernel:
+        run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
+    root = nodes.ensure_node_rootfs(n, base, log_fn)
+    if own_kernel:
+        uml.install_node_files(n, root, nodes.node_dir(n), shaped)
     cluster.install_node_files(n, bindir, refs["pause"], pod_network, cni_bins)  # same key in both namings
     if lab_style == "units":
         handmade.install_node_files(n, bindir)
@@ -199,6 +209,15 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     if recorded_cps.exists() and wanted_cps and wanted_cps != str(control_planes):
         raise SystemExit(f"the lab in {run_dir()} runs {net.CONTROL_PLANES_ENV}={control_planes}; "
                          f"run `dslab down` before `up` with {wanted_cps}")
+    kernel = uml.selected()
+    recorded_kernel = run_dir() / "kernel"
+    wanted_kernel = os.environ.get(uml.KERNEL_ENV, "").strip()
+    if recorded_kernel.exists() and wanted_kernel and wanted_kernel != kernel:
+        raise SystemExit(f"the lab in {run_dir()} runs {uml.KERNEL_ENV}={kernel}; "
+                         f"run `dslab down` before `up` with {wanted_kernel}")
+    if kernel == "uml" and (lab_style != "kubeadm" or pod_network != "bridge"):
+        raise SystemExit(f"{uml.KERNEL_ENV}=uml has run with DUALSTACK_LAB_STYLE=kubeadm and the lab's bridge CNI "
+                         f"only (asked: {lab_style}, {pod_network})")
     if control_planes > 1 and lab_style != "kubeadm":
         raise SystemExit(f"{net.CONTROL_PLANES_ENV}={control_planes} needs DUALSTACK_LAB_STYLE=kubeadm "
                          "(kubeadm join --control-plane)")
@@ -208,6 +227,8 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     refs = image_refs(version)
     cni_bins, cni_tarballs = cni_inputs(pod_network, log_fn)
     cni_tarballs = {**cni_tarballs, **csi.ensure_images(version, log_fn)}
+    if uml.active():
+        uml.ensure_kernel(log_fn)
     mark("binaries+images")
     base = nodes.ensure_base_rootfs(log_fn)
     mark("base-rootfs")
@@ -215,6 +236,7 @@ def up(version: str | None = None, log_fn: Log = log) -> dict[str, float]:
     write_file(recorded, lab_style + "\n")
     write_file(recorded_cni, pod_network + "\n")
     write_file(recorded_cps, f"{control_planes}\n")
+    write_file(recorded_kernel, kernel + "\n")
     nodes.ensure_ssh_key()
     net.ensure_bridge()
     cluster.install_host_kubectl(bindir)
@@ -336,6 +358,8 @@ def join_late(name: str, log_fn: Log = log) -> dict[str, float]:
     refs = image_refs(version)
     cni_bins, cni_tarballs = cni_inputs(pod_network, log_fn)
     cni_tarballs = {**cni_tarballs, **csi.ensure_images(version, log_fn)}
+    if uml.active():
+        uml.ensure_kernel(log_fn)
     prepare_node(n, nodes.ensure_base_rootfs(log_fn), bindir, refs, pod_network, cni_bins, "kubeadm", log_fn)
     if pod_network == "bridge":
         # The lab's pod-network agent on the node reads the Nodes with these (as `up` gives every node).
@@ -383,13 +407,15 @@ def remove_late(name: str, log_fn: Log = log) -> None:
 
 
 def stop_workloads(n: Node, log_fn: Log = log) -> None:
-    """Stop the kubelet, then SIGKILL every pod process of a running node."""
-    if nodes.leader_pid(n) is None:
+    """Stop the kubelet, then SIGKILL every pod process of a running node (an nspawn node's, from the host)."""
+    if nodes.launcher_pid(n) is None:
         return
     try:
         nodes.node_run(n, ["systemctl", "stop", "kubelet.service"], check=False, timeout=30)
     except Exception as exc:  # noqa: BLE001 - teardown goes on regardless
         log_fn(f"{n.name}: stopping kubelet: {exc}")
+    if uml.active():
+        return  # its pods are processes of its own kernel: the poweroff ends them
     pods = [d / "kubepods" for d in nodes.node_cgroups(n)]
     pods += [d / "kubepods.slice" for d in nodes.node_cgroups(n)]
     pids = sorted({p for d in pods for p in nodes.cgroup_pids(d)})
@@ -565,7 +591,8 @@ def status() -> dict[str, object]:
     result: dict[str, object] = {"run_dir": str(run_dir()), "nodes": {}}
     for n in net.nodes() + tuple(late_nodes_present()):
         result["nodes"][n.name] = {  # type: ignore[index]
-            "nspawn_pid": nodes.nspawn_pid(n),
+            "pid": nodes.launcher_pid(n),
+            "kernel": uml.selected(),
             "systemd": nodes.system_state(n) or "down",
             "ipv4": n.ipv4, "ipv6": n.ipv6,
         }

@@ -178,10 +178,53 @@ SECOND_PEER = "eth1-peer"
 SECOND_ADDRESSES = ("10.9.0.22/24", "fd09::22/64")
 
 
-def ensure_node_netns(n: Node, shaped: bool = False) -> None:
+def link_commands(n: Node, shaped: bool = False) -> list[list[str]]:
+    """The node-side commands (``ip``, ``sysctl``) that address the node's links and route via the host.
+
+    Idempotent (``replace``), so that both kernels run the same list: an nspawn node's netns from the host
+    (``ip netns exec``), a User-Mode Linux node inside its own kernel at boot (``dslab.uml``). ``shaped``: give
+    :data:`SHAPED_NODE` its temporary IPv6 address and its second interface's addresses (the interface itself is
+    made by the caller: ``ip link add`` is not idempotent).
+    """
+    shape = shaped and n.name == SHAPED_NODE
+    cmds = [["sysctl", "-q", "-w", "net.ipv6.conf.eth0.accept_dad=0", "net.ipv6.conf.eth0.disable_ipv6=0"]]
+    if shape:
+        # use_tempaddr=1: temporary addresses are made (from addresses flagged mngtmpaddr) but not
+        # preferred as source, so the node's own address stays its default-route source.
+        cmds.append(["sysctl", "-q", "-w", "net.ipv6.conf.eth0.use_tempaddr=1"])
+    cmds += [
+        ["ip", "addr", "replace", f"{n.ipv4}/{PREFIX_V4}", "dev", "eth0"],
+        ["ip", "addr", "replace", f"{n.ipv6}/{PREFIX_V6}", "dev", "eth0", "nodad"] + (["mngtmpaddr"] if shape else []),
+        ["ip", "link", "set", "eth0", "up"],
+        ["ip", "-4", "route", "replace", "default", "via", HOST_V4, "dev", "eth0"],
+        ["ip", "-6", "route", "replace", "default", "via", HOST_V6, "dev", "eth0"],
+    ]
+    if shape:
+        cmds += [
+            ["ip", "link", "set", SECOND_PEER, "up"],
+            ["sysctl", "-q", "-w", f"net.ipv6.conf.{SECOND_INTERFACE}.accept_dad=0",
+             f"net.ipv6.conf.{SECOND_INTERFACE}.disable_ipv6=0"],
+            *(["ip", "addr", "replace", addr, "dev", SECOND_INTERFACE] for addr in SECOND_ADDRESSES),
+            ["ip", "link", "set", SECOND_INTERFACE, "up"],
+        ]
+    return cmds
+
+
+#: The command that makes :data:`SHAPED_NODE`'s second interface: a veth pair inside the node (the host kernel
+#: may lack the dummy module), so that eth1 has a carrier.
+SECOND_LINK_ADD = ["ip", "link", "add", SECOND_INTERFACE, "type", "veth", "peer", "name", SECOND_PEER]
+
+
+#: ``ethtool -K`` arguments turning off what a raw-socket reader of a veth cannot take (``bare`` netns).
+NO_OFFLOADS = ("tx", "off", "tso", "off", "gso", "off")
+
+
+def ensure_node_netns(n: Node, shaped: bool = False, bare: bool = False) -> None:
     """Create the node's netns and veth, address it and route via the host.
 
-    ``shaped``: give :data:`SHAPED_NODE` its second interface and temporary IPv6 address.
+    ``shaped``: give :data:`SHAPED_NODE` its second interface and temporary IPv6 address (:func:`link_commands`).
+    ``bare``: leave the netns's ``eth0`` without addresses (no IPv6 either): a User-Mode Linux node's kernel
+    sends and receives its frames on it and addresses its own ``eth0`` (``dslab.uml``).
     """
     if not (NETNS_DIR / n.netns).exists():
         run(["ip", "netns", "add", n.netns])
@@ -193,33 +236,18 @@ def ensure_node_netns(n: Node, shaped: bool = False) -> None:
     run(["ip", "link", "set", n.veth_host, "master", BRIDGE, "up"])
     ns = ["ip", "-n", n.netns]
     run(ns + ["link", "set", "lo", "up"])
-    run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w",
-         "net.ipv6.conf.eth0.accept_dad=0", "net.ipv6.conf.eth0.disable_ipv6=0"])
-    have = addresses("eth0", n.netns)
-    if f"{n.ipv4}/{PREFIX_V4}" not in have:
-        run(ns + ["addr", "add", f"{n.ipv4}/{PREFIX_V4}", "dev", "eth0"])
-    shape = shaped and n.name == SHAPED_NODE
-    if shape:
-        # use_tempaddr=1: temporary addresses are made (from addresses flagged mngtmpaddr) but not
-        # preferred as source, so the node's own address stays its default-route source.
-        run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w", "net.ipv6.conf.eth0.use_tempaddr=1"])
-    if f"{n.ipv6}/{PREFIX_V6}" not in have:
-        run(ns + ["addr", "add", f"{n.ipv6}/{PREFIX_V6}", "dev", "eth0", "nodad"] + (["mngtmpaddr"] if shape else []))
-    run(ns + ["link", "set", "eth0", "up"])
-    run(ns + ["-4", "route", "replace", "default", "via", HOST_V4, "dev", "eth0"])
-    run(ns + ["-6", "route", "replace", "default", "via", HOST_V6, "dev", "eth0"])
-    if shape:
-        if not link_exists(SECOND_INTERFACE, n.netns):
-            # A veth pair inside the node (the host kernel may lack the dummy module): eth1 has a carrier.
-            run(ns + ["link", "add", SECOND_INTERFACE, "type", "veth", "peer", "name", SECOND_PEER])
-        run(ns + ["link", "set", SECOND_PEER, "up"])
-        run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w",
-             f"net.ipv6.conf.{SECOND_INTERFACE}.accept_dad=0", f"net.ipv6.conf.{SECOND_INTERFACE}.disable_ipv6=0"])
-        second = addresses(SECOND_INTERFACE, n.netns)
-        for addr in SECOND_ADDRESSES:
-            if addr not in second:
-                run(ns + ["addr", "add", addr, "dev", SECOND_INTERFACE])
-        run(ns + ["link", "set", SECOND_INTERFACE, "up"])
+    if bare:
+        run(["ip", "netns", "exec", n.netns, "sysctl", "-q", "-w", "net.ipv6.conf.eth0.disable_ipv6=1"])
+        # The kernel reading eth0's frames gets them as sent: no checksum left to it, no 64 KiB TSO/GSO frames
+        # (with them, an ssh stream into the node stalled for good after 2.5 MB).
+        for argv in (["ethtool", "-K", n.veth_host], ["ip", "netns", "exec", n.netns, "ethtool", "-K", "eth0"]):
+            run([*argv, *NO_OFFLOADS])
+        run(ns + ["link", "set", "eth0", "up"])
+        return
+    if shaped and n.name == SHAPED_NODE and not link_exists(SECOND_INTERFACE, n.netns):
+        run(ns + SECOND_LINK_ADD[1:])
+    for argv in link_commands(n, shaped):
+        run(["ip", "netns", "exec", n.netns, *argv])
 
 
 def remove_node_netns(n: Node) -> None:

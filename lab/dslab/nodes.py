@@ -18,7 +18,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from dslab import net
+from dslab import net, uml
 from dslab.net import Node
 from dslab.util import NODE_PATH, CommandError, Log, cache_root, log, run, run_dir, wait_for, write_file
 
@@ -312,8 +312,8 @@ def pid_file(n: Node) -> Path:
     return node_dir(n) / "nspawn.pid"
 
 
-def nspawn_pid(n: Node) -> int | None:
-    """Return the PID of the node's running nspawn, or None."""
+def launcher_pid(n: Node) -> int | None:
+    """Return the PID of the node's running nspawn (or User-Mode Linux kernel), or None."""
     try:
         pid = int(pid_file(n).read_text())
     except (OSError, ValueError):
@@ -324,12 +324,12 @@ def nspawn_pid(n: Node) -> int | None:
         return None
     if argv and argv[0].endswith(b"systemd-nspawn") and f"--machine={n.name}".encode() in argv:
         return pid
-    return None
+    return pid if uml.is_boot_argv(argv, n) else None
 
 
 def leader_pid(n: Node) -> int | None:
     """Return the PID of the node's init (the nspawn child), or None."""
-    pid = nspawn_pid(n)
+    pid = launcher_pid(n)
     if pid is None:
         return None
     try:
@@ -346,26 +346,33 @@ def _join_cgroups(dirs: list[Path]) -> None:
 
 
 def boot_node(n: Node, log_fn: Log = log) -> int:
-    """Start the node's nspawn if it is not running; return its PID."""
-    pid = nspawn_pid(n)
+    """Start the node's nspawn (or User-Mode Linux kernel) if it is not running; return its PID."""
+    pid = launcher_pid(n)
     if pid is not None:
         return pid
     dirs = ensure_node_cgroups(n)
     logf = open(node_dir(n) / "console.log", "ab")
-    env = dict(os.environ, SYSTEMD_NSPAWN_API_VFS_WRITABLE="1")
+    if uml.active():
+        # The kernel's memory is a file it makes in TMPDIR: tmpfs, not the disk.
+        argv = uml.boot_argv(n, uml.ensure_kernel(log_fn), node_rootfs(n), node_dir(n))
+        env = dict(os.environ, TMPDIR="/dev/shm")
+    else:
+        argv, env = nspawn_argv(n), dict(os.environ, SYSTEMD_NSPAWN_API_VFS_WRITABLE="1")
     proc = subprocess.Popen(
-        nspawn_argv(n), stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
+        argv, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
         env=env, start_new_session=True, preexec_fn=lambda: _join_cgroups(dirs),
         close_fds=True,
     )
     logf.close()
     pid_file(n).write_text(f"{proc.pid}\n")
-    log_fn(f"{n.name}: nspawn pid {proc.pid}")
+    log_fn(f"{n.name}: {'linux.uml' if uml.active() else 'nspawn'} pid {proc.pid}")
     return proc.pid
 
 
 def node_exec_argv(n: Node, argv: list[str]) -> list[str]:
-    """Return an nsenter command line that runs ``argv`` inside the node."""
+    """Return an nsenter (User-Mode Linux: ssh) command line that runs ``argv`` inside the node."""
+    if uml.active():
+        return uml.exec_argv(node_ssh_argv(n, []), NODE_PATH, argv)
     leader = leader_pid(n)
     if leader is None:
         raise RuntimeError(f"{n.name} is not running")
@@ -379,17 +386,20 @@ def node_run(n: Node, argv: list[str], **kw: object) -> subprocess.CompletedProc
 
 
 def system_state(n: Node) -> str:
-    """Return ``systemctl is-system-running`` inside the node ('' if down)."""
-    if leader_pid(n) is None:
+    """Return ``systemctl is-system-running`` inside the node ('' if down or not answering yet)."""
+    if (leader_pid(n) if not uml.active() else launcher_pid(n)) is None:
         return ""
-    proc = node_run(n, ["systemctl", "is-system-running"], check=False, timeout=20)
+    try:
+        proc = node_run(n, ["systemctl", "is-system-running"], check=False, timeout=20)
+    except subprocess.TimeoutExpired:
+        return ""
     return proc.stdout.strip()
 
 
-def wait_booted(n: Node, timeout: float = 60) -> float:
-    """Wait until the node's systemd finished booting; return seconds waited."""
+def wait_booted(n: Node, timeout: float | None = None) -> float:
+    """Wait until the node's systemd finished booting; return seconds waited (default: 60 s, 240 s for UML)."""
     return wait_for(f"{n.name} boot", lambda: system_state(n) in ("running", "degraded"),
-                    timeout)
+                    timeout or (240 if uml.active() else 60))
 
 
 def failed_units(n: Node) -> list[str]:
@@ -401,8 +411,17 @@ def failed_units(n: Node) -> list[str]:
 
 def halt_node(n: Node, timeout: float = 20, log_fn: Log = log) -> None:
     """Power the node off; SIGKILL everything in its cgroups after ``timeout``."""
-    pid = nspawn_pid(n)
-    if pid is not None:
+    pid = launcher_pid(n)
+    if pid is not None and uml.active():
+        try:
+            node_run(n, ["systemctl", "poweroff", "--no-block"], check=False, timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            wait_for(f"{n.name} poweroff", lambda: launcher_pid(n) is None, max(timeout, 60), 0.5)
+        except TimeoutError:
+            log_fn(f"{n.name}: no clean poweroff, SIGKILL")
+    elif pid is not None:
         # SIGRTMIN+4 to the container's init = poweroff (systemd).
         leader = leader_pid(n)
         if leader is not None:
@@ -411,7 +430,7 @@ def halt_node(n: Node, timeout: float = 20, log_fn: Log = log) -> None:
             except ProcessLookupError:
                 pass
         try:
-            wait_for(f"{n.name} poweroff", lambda: nspawn_pid(n) is None, timeout, 0.2)
+            wait_for(f"{n.name} poweroff", lambda: launcher_pid(n) is None, timeout, 0.2)
         except TimeoutError:
             log_fn(f"{n.name}: no clean poweroff in {timeout:.0f}s, SIGKILL")
     kill_node_processes(n)

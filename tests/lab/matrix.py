@@ -13,8 +13,9 @@ RELEASES), on the built-in lab (kubeadm, the lab's bridge CNI, three nodes):
 5. playbooks/rollback.yml (the way back, ending in the verify role on single-stack);
 6. one row: pass/fail, the conversion's and the way back's seconds, what differed.
 After the conversion, inside a kube-proxy pod, the proxy's own rules for IPv6 are looked for (ip6tables' nat
-KUBE-SERVICES chain, or nftables' `ip6 kube-proxy` table): a run RELEASE:MODE brings the lab up with that kube-proxy
-mode (MODES: nftables on the newest release; IPVS cannot run on this host).
+KUBE-SERVICES chain, nftables' `ip6 kube-proxy` table, IPVS's virtual servers of both families): a run RELEASE:MODE
+brings the lab up with that kube-proxy mode (MODES: nftables and IPVS on the newest release). IPVS runs on nodes with a
+kernel of their own (DUALSTACK_LAB_KERNEL=uml, User-Mode Linux) when the host's kernel has no IPVS, as here.
 The releases are run with dualstack_allow_untested_release=true: this matrix is what makes a release "run live"
 (versions.LIVE_TESTED). Writes benchmarks/results/matrix.json and prints a Markdown table for the README.
 Run from the checkout with the venv's ansible on PATH and ANSIBLE_COLLECTIONS_PATH set (`make matrix`), as root,
@@ -39,9 +40,9 @@ sys.path.insert(0, str(REPO / "lab"))
 from dslab.build import release_minor  # noqa: E402  pylint: disable=wrong-import-position
 # The newest patch of each line the module proxy served (2026-12-06; v1.33.14, v1.35.7, v1.35.9 were refused).
 RELEASES = ["v1.33.13", "v1.34.12", "v1.35.8", "v1.36.3", "v1.37.2"]
-# kube-proxy's other modes, each on one release (RELEASE:MODE): nftables (GA in 1.33) on the newest. IPVS cannot run
-# on this host (its kernel has no CONFIG_IP_VS and the nodes cannot load modules; `dslab up` says so).
-MODES = ["v1.37.2:nftables"]
+# kube-proxy's other modes, each on one release (RELEASE:MODE): nftables (GA in 1.33) and IPVS (deprecated in 1.35)
+# on the newest.
+MODES = ["v1.37.2:nftables", "v1.37.2:ipvs"]
 PREVIEW = "v1.38.0-beta.0"
 TARGET = REPO / "examples" / "lab-target.yml"
 SERVICE_64 = "10.96.0.0/16,fd00:10:96::/64"
@@ -58,6 +59,25 @@ def row_key(version: str, mode: str) -> str:
     return version if mode == "iptables" else "%s %s" % (version, mode)
 
 
+# The roles' waits on User-Mode Linux nodes (one CPU each, system calls through ptrace): what an operator of a slow
+# cluster sets. Restarts and rollouts there take minutes where nspawn nodes take seconds.
+UML_TIMEOUTS = {"%s_timeout" % role: 900 for role in ("control_plane", "kubelet", "kube_proxy", "nodes", "verify",
+                                                      "cni", "egress", "services")}
+
+
+def lab_kernel(mode: str, ip_vs: Path = Path("/proc/net/ip_vs")) -> str:
+    """The nodes' kernel for a run: User-Mode Linux for IPVS when the host's kernel has none, else the host's."""
+    return "uml" if mode == "ipvs" and not ip_vs.exists() else "host"
+
+
+def ipvs_proof(table: str) -> str:
+    """What ``ipvsadm -Ln`` shows: virtual servers of each family (IPv6 ones are bracketed)."""
+    servers = [line.split()[1] for line in table.splitlines() if line.split()[:1] in (["TCP"], ["UDP"], ["SCTP"])]
+    v6 = [s for s in servers if s.startswith("[")]
+    return "kube-proxy ipvs: %d IPv4 and %s IPv6 virtual servers%s" % (
+        len(servers) - len(v6), len(v6) or "NO", " (e.g. %s)" % v6[0] if v6 else "")
+
+
 def proxy_mode_proof(mode: str, log: Path) -> str:
     """What the converted cluster's kube-proxy shows for both families, read inside a kube-proxy pod."""
     kubectl = [sys.executable, "-m", "dslab", "kubectl", "-n", "kube-system"]
@@ -65,8 +85,10 @@ def proxy_mode_proof(mode: str, log: Path) -> str:
     pods = run(kubectl + ["get", "pods", "-l", "k8s-app=kube-proxy", "-o", "name"], log, env=env).stdout.split()
     if not pods:
         return "no kube-proxy pod found"
-    argv = ["nft", "list", "tables"] if mode == "nftables" else ["ip6tables-save", "-t", "nat"]
+    argv = {"nftables": ["nft", "list", "tables"], "ipvs": ["ipvsadm", "-Ln"]}.get(mode, ["ip6tables-save", "-t", "nat"])
     out = run(kubectl + ["exec", pods[0], "--", *argv], log, env=env).stdout
+    if mode == "ipvs":
+        return ipvs_proof(out) + " in " + pods[0]
     if mode == "nftables":
         found = [t for t in ("table ip kube-proxy", "table ip6 kube-proxy") if t in out]
         return "kube-proxy nftables: %s in %s" % (" and ".join(found) or "NO kube-proxy tables", pods[0])
@@ -114,6 +136,7 @@ def one(version: str, mode: str, workdir: Path) -> Dict[str, Any]:
     dslab("down", log=log)
     began = time.monotonic()
     os.environ["DUALSTACK_LAB_PROXY_MODE"] = mode
+    os.environ["DUALSTACK_LAB_KERNEL"] = row["kernel"] = lab_kernel(mode)
     up = dslab("up", "--version", version, log=log)
     row["up_s"] = round(time.monotonic() - began, 1)
     if up.returncode != 0:
@@ -124,6 +147,8 @@ def one(version: str, mode: str, workdir: Path) -> Dict[str, Any]:
     inventory.write_text(dslab("inventory", log=log).stdout)
     base = {"dualstack_allow_untested_release": True,
             "verify_report_path": str(workdir / ("%s-verify.json" % version))}
+    if row["kernel"] == "uml":
+        base.update(UML_TIMEOUTS)
     limited = release_minor(version) < 34
 
     # The /64 Service range: refused before 1.34 in preflight (check mode), accepted from 1.34.
@@ -187,7 +212,8 @@ def table(rows: List[Dict[str, Any]]) -> str:
         if r.get("preview"):
             result += ", preview"
         lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            r["release"], r.get("proxy_mode", "iptables"), r.get("date", ""), result,
+            r["release"], r.get("proxy_mode", "iptables") + (" (User-Mode Linux nodes)" if r.get("kernel") == "uml" else ""),
+            r.get("date", ""), result,
             "%s (%s)" % (r["convert_s"], r.get("convert_changed")) if "convert_s" in r else "",
             r.get("second_s", ""), r.get("rollback_s", ""), "; ".join(r["notes"]).replace("|", "/")))
     return "\n".join(lines)

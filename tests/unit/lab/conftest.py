@@ -11,3 +11,4 @@ import pytest
 def _no_running_lab(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DUALSTACK_LAB_RUN", str(tmp_path / "run"))
     monkeypatch.delenv("DUALSTACK_LAB_CONTROL_PLANES", raising=False)
+    monkeypatch.delenv("DUALSTACK_LAB_KERNEL", raising=False)

@@ -70,6 +70,20 @@ def test_from_1_35_system_verification_is_skipped_on_cgroup_v1() -> None:
     assert cluster.ignored_preflight("v1.33.13") == {} and cluster.ignored_preflight("") == {}
 
 
+def test_user_mode_linux_nodes_skip_the_cpu_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert cluster.ignored_preflight("v1.34.12", own_kernel=True) == {"NumCPU": "a User-Mode Linux kernel runs one CPU"}
+    monkeypatch.setenv("DUALSTACK_LAB_KERNEL", "uml")
+    docs = _docs(cluster.kubeadm_init_config("v1.37.2", REFS))
+    assert docs["InitConfiguration"]["nodeRegistration"]["ignorePreflightErrors"] == ["SystemVerification", "NumCPU"]
+    assert docs["InitConfiguration"]["patches"] == {"directory": "/etc/kubernetes/dslab-patches"}
+    for component in ("controllerManager", "scheduler"):
+        assert {a["name"]: a["value"] for a in docs["ClusterConfiguration"][component]["extraArgs"]} == {
+            "leader-elect-lease-duration": "120s", "leader-elect-renew-deadline": "90s", "leader-elect-retry-period": "10s"}
+    monkeypatch.delenv("DUALSTACK_LAB_KERNEL")
+    docs = _docs(cluster.kubeadm_init_config("v1.37.2", REFS))
+    assert "patches" not in docs["InitConfiguration"] and "controllerManager" not in docs["ClusterConfiguration"]
+
+
 def test_kubelet_and_proxy_settings_for_nspawn() -> None:
     docs = _docs(cluster.kubeadm_init_config("v1.34.12", REFS))
     kubelet, proxy = docs["KubeletConfiguration"], docs["KubeProxyConfiguration"]
@@ -383,8 +397,15 @@ def test_proxy_mode_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setenv("DUALSTACK_LAB_PROXY_MODE", "ipvs")
     with pytest.raises(SystemExit, match="no IPVS .*missing-ip_vs is missing"):
         cluster.proxy_mode(tmp_path / "missing-ip_vs")
+    with pytest.raises(SystemExit, match="DUALSTACK_LAB_KERNEL=uml"):
+        cluster.proxy_mode(tmp_path / "missing-ip_vs")
     (tmp_path / "ip_vs").write_text("")
     assert cluster.proxy_mode(tmp_path / "ip_vs") == "ipvs"
+    # Nodes with a kernel of their own load ip_vs themselves, whatever the host's kernel has.
+    assert cluster.proxy_mode(tmp_path / "missing-ip_vs", own_kernel=True) == "ipvs"
+    monkeypatch.setenv("DUALSTACK_LAB_KERNEL", "uml")
+    assert cluster.proxy_mode(tmp_path / "missing-ip_vs") == "ipvs"
+    monkeypatch.delenv("DUALSTACK_LAB_KERNEL")
     monkeypatch.setenv("DUALSTACK_LAB_PROXY_MODE", "userspace")
     with pytest.raises(SystemExit, match="expected one of iptables, nftables, ipvs"):
         cluster.proxy_mode()
