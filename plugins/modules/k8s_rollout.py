@@ -121,17 +121,23 @@ def main() -> None:
     while True:
         rc, out, err = module.run_command(argv)
         now = time.monotonic()
+        obj = None
         if rc == 0:
             try:
                 obj = json.loads(out)
-                done, message = rollout_state(obj)
-                watch.observe(obj, now)
-            except ValueError as exc:
-                module.fail_json(msg=str(exc), seconds=round(now - start, 1))
-            if done:
-                module.exit_json(changed=False, complete=True, message=message, seconds=round(now - start, 1))
+            except ValueError:
+                # A busy apiserver's answer can come back cut (rc 0, no JSON): a failed read, not a verdict.
+                message = "kubectl printed no JSON object: %r" % (out.strip()[:200] or err.strip()[:200])
         else:
             message = err.strip() or out.strip()
+        if obj is not None:
+            try:
+                done, message = rollout_state(obj)
+            except ValueError as exc:
+                module.fail_json(msg=str(exc), seconds=round(now - start, 1))
+            watch.observe(obj, now)
+            if done:
+                module.exit_json(changed=False, complete=True, message=message, seconds=round(now - start, 1))
         stalled = watch.stalled(now)
         if stalled or 0 < params["timeout"] <= now - start:
             what = "%s %s/%s" % (params["kind"], params["namespace"], params["name"])

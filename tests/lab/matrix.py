@@ -20,7 +20,7 @@ The releases are run with dualstack_allow_untested_release=true: this matrix is 
 (versions.LIVE_TESTED). Writes benchmarks/results/matrix.json and prints a Markdown table for the README.
 Run from the checkout with the venv's ansible on PATH and ANSIBLE_COLLECTIONS_PATH set (`make matrix`), as root,
 with no other lab running. About 10 min per release once built; a cold build adds about 10 min (containerd 2
-for 1.36 and newer about 1 more).
+for 1.36 and newer about 1 more). The IPVS row on User-Mode Linux nodes takes about 2 h (its kernel built once, ~6 min).
 """
 
 from __future__ import annotations
@@ -149,6 +149,7 @@ def one(version: str, mode: str, workdir: Path) -> Dict[str, Any]:
             "verify_report_path": str(workdir / ("%s-verify.json" % version))}
     if row["kernel"] == "uml":
         base.update(UML_TIMEOUTS)
+        os.environ["ANSIBLE_PIPELINING"] = "True"  # one ssh round trip per task: each costs seconds there
     limited = release_minor(version) < 34
 
     # The /64 Service range: refused before 1.34 in preflight (check mode), accepted from 1.34.

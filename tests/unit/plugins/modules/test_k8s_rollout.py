@@ -101,3 +101,18 @@ def test_rollout_refuses_on_delete_at_once(capsys, state, clock):
     sequence(state, KEY, [_ds(2, 2, 3, 0, 3, "OnDelete")])
     result = run(capsys, k8s_rollout, delay=0, stall_timeout=30, **FLANNEL)
     assert result["failed"] is True and "updateStrategy OnDelete" in result["msg"]
+
+
+def test_a_read_without_json_is_retried_not_a_verdict(capsys, state, clock, monkeypatch):
+    # Seen on a busy single-CPU control plane: kubectl exited 0 and printed nothing; the next read was whole.
+    sequence(state, KEY, [_ds(1, 1, 3, 3, 3)])
+    real = k8s_rollout.AnsibleModule.run_command
+    calls = []
+
+    def cut_once(self, argv, *args, **kwargs):
+        calls.append(argv)
+        return (0, "", "") if len(calls) == 1 else real(self, argv, *args, **kwargs)
+
+    monkeypatch.setattr(k8s_rollout.AnsibleModule, "run_command", cut_once)
+    result = run(capsys, k8s_rollout, delay=3, stall_timeout=60, **FLANNEL)
+    assert result.get("failed") is not True and result["complete"] is True and len(calls) == 2
