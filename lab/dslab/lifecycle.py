@@ -358,8 +358,6 @@ def join_late(name: str, log_fn: Log = log) -> dict[str, float]:
     refs = image_refs(version)
     cni_bins, cni_tarballs = cni_inputs(pod_network, log_fn)
     cni_tarballs = {**cni_tarballs, **csi.ensure_images(version, log_fn)}
-    if uml.active():
-        uml.ensure_kernel(log_fn)
     prepare_node(n, nodes.ensure_base_rootfs(log_fn), bindir, refs, pod_network, cni_bins, "kubeadm", log_fn)
     if pod_network == "bridge":
         # The lab's pod-network agent on the node reads the Nodes with these (as `up` gives every node).
