@@ -9,7 +9,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 FILTERS = ["agnhost_image", "netexec_dial_path", "netexec_dial_result", "nslookup_addresses", "cluster_domain",
-           "dns_records_check", "ips_outside_ranges"]
+           "dns_records_check", "ips_outside_ranges", "verify_namespace_leftover"]
 
 
 def load(name):
@@ -50,3 +50,9 @@ def test_filter_errors(name, args, kwargs, words):
     with pytest.raises(AnsibleFilterError) as err:
         f(name)(*args, **kwargs)
     assert words in str(err.value)
+
+
+def test_verify_namespace_leftover_refuses_someone_elses_namespace_as_a_filter_error():
+    assert f("verify_namespace_leftover")("", "dualstack-verify", {"a": "b"}) == "absent"
+    with pytest.raises(AnsibleFilterError, match="^verify_namespace_leftover: namespace x exists but"):
+        f("verify_namespace_leftover")('{"kind": "Namespace", "metadata": {"name": "x"}}', "x", {"a": "b"})

@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: Contributors to the dualstack.kubernetes collection
+"""The verify role's test namespace left by an earlier run: what to do with it before a new run.
+
+The role creates its namespace with its own labels and deletes it at the end. A run that stops in
+between (a task error, Ctrl-C, a lost connection) leaves it Active, and nobody else will delete it;
+a run stopped after its deletion began leaves it Terminating. Only a namespace that carries the
+role's labels is deleted: one of the same name without them belongs to someone else and is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict
+
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
+
+#: What :func:`leftover_namespace_action` answers.
+ABSENT, WAIT, DELETE = "absent", "wait", "delete"
+
+
+def leftover_namespace_action(read: Any, name: str, labels: Dict[str, str]) -> str:
+    """Return ``absent`` (no such namespace), ``wait`` (already being deleted) or ``delete`` (a leftover of ours).
+
+    ``read`` is ``kubectl get namespace <name> -o json --ignore-not-found``'s output (empty when absent) or
+    the object. Raises when a namespace of that name exists without all of ``labels``.
+    """
+    text = read.strip() if isinstance(read, str) else read
+    if not text:
+        return ABSENT
+    try:
+        obj = json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        raise DualStackError("namespace %s: could not read it (not JSON): %.200s" % (name, text)) from None
+    if not isinstance(obj, dict) or obj.get("kind", "Namespace") != "Namespace":
+        raise DualStackError("namespace %s: expected a Namespace object, got %.200r" % (name, obj))
+    meta = obj.get("metadata") or {}
+    if meta.get("deletionTimestamp") or (obj.get("status") or {}).get("phase") == "Terminating":
+        return WAIT
+    have = meta.get("labels") or {}
+    missing = {k: v for k, v in labels.items() if have.get(k) != v}
+    if missing:
+        raise DualStackError(
+            "namespace %s exists but was not created by the verify role (labels %s missing), so it is not deleted: "
+            "set verify_namespace to a name that is not in use, or delete that namespace yourself"
+            % (name, ", ".join("%s=%s" % kv for kv in sorted(missing.items()))))
+    return DELETE
