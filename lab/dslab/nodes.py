@@ -397,9 +397,19 @@ def system_state(n: Node) -> str:
 
 
 def wait_booted(n: Node, timeout: float | None = None) -> float:
-    """Wait until the node's systemd finished booting; return seconds waited (default: 60 s, 240 s for UML)."""
-    return wait_for(f"{n.name} boot", lambda: system_state(n) in ("running", "degraded"),
-                    timeout or (240 if uml.active() else 60))
+    """Wait until the node's systemd finished booting; return seconds waited (default: 60 s, 240 s for UML).
+
+    A UML node that does not boot says why on its console (a kernel panic): that line joins the error.
+    """
+    try:
+        return wait_for(f"{n.name} boot", lambda: system_state(n) in ("running", "degraded"),
+                        timeout or (240 if uml.active() else 60))
+    except TimeoutError as err:
+        console = node_dir(n) / "console.log"
+        why = uml.console_failure(console.read_text(errors="replace")) if uml.active() and console.exists() else ""
+        if why:
+            raise TimeoutError(f"{err}; its console ({console}) says: {why}") from None
+        raise
 
 
 def failed_units(n: Node) -> list[str]:

@@ -78,8 +78,22 @@ KERNEL_OPTIONS = (
     "IP_VS", "IP_VS_IPV6", "IP_VS_PROTO_TCP", "IP_VS_PROTO_UDP", "IP_VS_PROTO_SCTP", "IP_VS_RR", "IP_VS_WRR",
     "IP_VS_LC", "IP_VS_WLC", "IP_VS_SH", "IP_VS_MH", "IP_VS_NFCT",
 )
+#: Set to a value on top of the defconfig (checked after ``olddefconfig``): kernel stacks of 64 KiB, since each
+#: thread's stack also holds its FPU buffer (``thread_info.aux_fp_regs``), which :data:`SOURCE_EDITS` makes 16 KiB.
+KERNEL_VALUES = {"KERNEL_STACK_ORDER": "4"}
+#: Edits to the kernel source before the build: (file, text, replacement, why). The FPU buffer of a UML process
+#: (``HOST_FP_SIZE``) is 2696 bytes in 6.1, the XSAVE size of an AVX-512 CPU. Its ptrace ``PTRACE_SETREGSET
+#: NT_X86_XSTATE`` must hand the host the whole XSAVE area of the host's CPU, and on a CPU with AMX that area is
+#: bigger (10 688 bytes compacted on this host, "x86/fpu: ... context size is 10688 bytes"). The host refused it
+#: with EFAULT: "userspace - ptrace set fp regs failed, errno = 14", and then "Kernel panic - not syncing:
+#: Attempted to kill init! exitcode=0x0000000b" as systemd started (2026-12-06). With a 16 KiB buffer, the host
+#: trims the request to its own XSAVE size.
+SOURCE_EDITS = (
+    ("arch/x86/um/user-offsets.c", "DEFINE_LONGS(HOST_FP_SIZE, 2696);", "DEFINE_LONGS(HOST_FP_SIZE, 16384);",
+     "a UML process's FPU buffer holds the host CPU's whole XSAVE area (AMX: about 11 KiB)"),
+)
 #: Bump when the build changes (part of the kernel's cache key).
-KERNEL_REVISION = "1"
+KERNEL_REVISION = "2"
 #: The node kernel's memory by role (backed by a file the kernel makes in /dev/shm).
 MEMORY = {"control-plane": "3G", "worker": "2G"}
 #: The node's disk (sparse ext4): containerd's images and layers, the kubelet's root directory.
@@ -145,7 +159,8 @@ def active() -> bool:
 def kernel_key(source: Path = SOURCE_TARBALL) -> str:
     """The kernel's cache key: the source tarball (name, size), the options, the revision."""
     size = source.stat().st_size if source.exists() else 0
-    text = "\n".join((source.name, str(size), KERNEL_REVISION, *KERNEL_OPTIONS))
+    text = "\n".join((source.name, str(size), KERNEL_REVISION, *KERNEL_OPTIONS,
+                      *("%s=%s" % kv for kv in sorted(KERNEL_VALUES.items())), *(e[2] for e in SOURCE_EDITS)))
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -163,6 +178,27 @@ def missing_options(config: str, options: tuple[str, ...] = KERNEL_OPTIONS) -> l
     """The options not built in (``CONFIG_X=y``) in ``config`` (dependencies ``olddefconfig`` could not meet)."""
     have = {line.split("=", 1)[0] for line in config.splitlines() if line.endswith("=y")}
     return [o for o in options if f"CONFIG_{o}" not in have]
+
+
+def wrong_values(config: str, values: dict[str, str] | None = None) -> list[str]:
+    """The :data:`KERNEL_VALUES` ``config`` does not hold, as ``NAME=value`` (what it should be)."""
+    have = set(config.splitlines())
+    return [f"{k}={v}" for k, v in sorted((values or KERNEL_VALUES).items()) if f"CONFIG_{k}={v}" not in have]
+
+
+def edited(text: str, old: str, new: str, path: str) -> str:
+    """``text`` with its one ``old`` replaced by ``new``; raise naming ``path`` when ``old`` is not there once."""
+    if text.count(old) != 1:
+        raise RuntimeError(f"User-Mode Linux kernel source: {path} holds {text.count(old)} copies of {old!r}, "
+                           "expected one (another linux-source-6.1 release?)")
+    return text.replace(old, new)
+
+
+def edit_source(tree: Path, edits: tuple[tuple[str, str, str, str], ...] = SOURCE_EDITS) -> None:
+    """Apply :data:`SOURCE_EDITS` to the unpacked kernel source ``tree``."""
+    for path, old, new, _why in edits:
+        target = tree / path
+        target.write_text(edited(target.read_text(), old, new, path))
 
 
 def ensure_kernel(log_fn: Log = log) -> Path:
@@ -185,16 +221,18 @@ def ensure_kernel(log_fn: Log = log) -> Path:
         log_fn(f"building the User-Mode Linux kernel from {SOURCE_TARBALL} (once; about 6 min on 2 CPUs)")
         run(["tar", "xf", str(SOURCE_TARBALL), "-C", str(work)], timeout=900)
         tree = next(p for p in work.iterdir() if p.is_dir())
+        edit_source(tree)
         make = ["make", "-C", str(tree), "ARCH=um"]
         run([*make, "defconfig"], timeout=600)
         config = tree / ".config"
         run([str(tree / "scripts/config"), "--file", str(config),
-             *(arg for o in KERNEL_OPTIONS for arg in ("--enable", o))])
+             *(arg for o in KERNEL_OPTIONS for arg in ("--enable", o)),
+             *(arg for k, v in KERNEL_VALUES.items() for arg in ("--set-val", k, v))])
         for _ in range(2):  # options made visible by the first pass may bring modules of their own
             run([*make, "olddefconfig"], timeout=600)
             config.write_text(all_built_in(config.read_text()))
         run([*make, "olddefconfig"], timeout=600)
-        missing = missing_options(config.read_text())
+        missing = missing_options(config.read_text()) + wrong_values(config.read_text())
         if missing:
             raise RuntimeError(f"the User-Mode Linux kernel config lacks {', '.join(missing)} "
                                f"(see {config})")
@@ -211,6 +249,16 @@ def ensure_kernel(log_fn: Log = log) -> Path:
         shutil.rmtree(work)
         log_fn(f"User-Mode Linux kernel built in {time.monotonic() - t0:.0f}s: {final}")
     return final
+
+
+#: Lines of a UML console that tell why a node never booted.
+CONSOLE_FAILURES = ("Kernel panic", "failed, errno", "Attempted to kill init", "No init found", "Out of memory")
+
+
+def console_failure(console: str, limit: int = 3) -> str:
+    """The first lines of a UML node's console that tell why it did not boot ('' when none does)."""
+    lines = [line.strip() for line in console.splitlines() if any(f in line for f in CONSOLE_FAILURES)]
+    return "; ".join(lines[:limit])
 
 
 def disk_path(node_dir: Path) -> Path:

@@ -155,3 +155,45 @@ def test_control_plane_probes_and_leader_election_are_patient(tmp_path: Path, mo
         "kube-scheduler0+strategic.yaml"]
     uml.install_node_files(W1, tmp_path / "w1", tmp_path)
     assert not (tmp_path / "w1/etc/kubernetes/dslab-patches").exists()
+
+
+def test_kernel_key_follows_the_values_and_the_source_edits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "linux-source-6.1.tar.xz"
+    src.write_bytes(b"x")
+    key = uml.kernel_key(src)
+    monkeypatch.setattr(uml, "KERNEL_VALUES", {"KERNEL_STACK_ORDER": "5"})
+    stack = uml.kernel_key(src)
+    monkeypatch.setattr(uml, "SOURCE_EDITS", uml.SOURCE_EDITS + (("a.c", "x", "y", "why"),))
+    assert len({key, stack, uml.kernel_key(src)}) == 3
+
+
+def test_wrong_values_names_what_the_config_does_not_hold() -> None:
+    assert uml.wrong_values("CONFIG_KERNEL_STACK_ORDER=4\n") == []
+    assert uml.wrong_values("CONFIG_KERNEL_STACK_ORDER=2\n") == ["KERNEL_STACK_ORDER=4"]
+    assert uml.wrong_values("", {"A": "1", "B": "2"}) == ["A=1", "B=2"]
+
+
+def test_the_fpu_buffer_edit_holds_an_amx_xsave_area_and_the_stack_holds_the_buffer() -> None:
+    (path, old, new, _why), = uml.SOURCE_EDITS
+    assert path == "arch/x86/um/user-offsets.c" and "2696" in old
+    size = int(new.split(",")[1].strip(" );"))
+    assert size >= 10944 and size % 8 == 0  # AMX: tile data ends at 2752 + 8192 bytes in the standard format
+    assert (4096 << int(uml.KERNEL_VALUES["KERNEL_STACK_ORDER"])) >= 4 * size  # the buffer is a quarter at most
+
+
+def test_edit_source_replaces_exactly_one_copy(tmp_path: Path) -> None:
+    target = tmp_path / "arch" / "x86" / "um" / "user-offsets.c"
+    target.parent.mkdir(parents=True)
+    target.write_text("#ifdef FP_XSTATE_MAGIC1\n\tDEFINE_LONGS(HOST_FP_SIZE, 2696);\n#else\n")
+    uml.edit_source(tmp_path)
+    assert "DEFINE_LONGS(HOST_FP_SIZE, 16384);" in target.read_text() and "2696" not in target.read_text()
+    with pytest.raises(RuntimeError, match=r"user-offsets.c holds 0 copies of 'DEFINE_LONGS\(HOST_FP_SIZE, 2696\);'"):
+        uml.edit_source(tmp_path)
+
+
+def test_console_failure_quotes_why_a_node_did_not_boot() -> None:
+    console = ("Run /lib/systemd/systemd as init process\nuserspace - ptrace set fp regs failed, errno = 14\n"
+               "Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b\nCPU: 0 PID: 1\n")
+    assert uml.console_failure(console) == ("userspace - ptrace set fp regs failed, errno = 14; "
+                                            "Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b")
+    assert uml.console_failure("Run /lib/systemd/systemd as init process\n") == ""
