@@ -94,13 +94,13 @@ seconds:
   returned: always
 """
 
-import json
 import shlex
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.k8s_objects import rollout_state
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.kubectl_read import json_object
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.rollout_progress import ProgressWatch
 
 
@@ -121,15 +121,12 @@ def main() -> None:
     while True:
         rc, out, err = module.run_command(argv)
         now = time.monotonic()
-        obj = None
-        if rc == 0:
-            try:
-                obj = json.loads(out)
-            except ValueError:
-                # A busy apiserver's answer can come back cut (rc 0, no JSON): a failed read, not a verdict.
-                message = "kubectl printed no JSON object: %r" % (out.strip()[:200] or err.strip()[:200])
-        else:
+        obj = json_object(out) if rc == 0 else None
+        if rc != 0:
             message = err.strip() or out.strip()
+        elif obj is None:
+            # A busy apiserver's answer can come back cut (rc 0, no JSON): a failed read, not a verdict.
+            message = "kubectl printed no JSON object: %r" % (out.strip()[:200] or err.strip()[:200])
         if obj is not None:
             try:
                 done, message = rollout_state(obj)

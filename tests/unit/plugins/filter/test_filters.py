@@ -7,7 +7,8 @@ import importlib
 import pytest
 from ansible.errors import AnsibleFilterError
 
-FILTERS = ["ip_family", "dualstack_cidrs", "node_cidr_mask_size", "feature_gates", "service_ip_family_spec", "node_converted"]
+FILTERS = ["ip_family", "dualstack_cidrs", "node_cidr_mask_size", "feature_gates", "service_ip_family_spec", "node_converted",
+           "complete_json"]
 
 
 def load(name):

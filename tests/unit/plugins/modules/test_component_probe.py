@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -32,6 +34,11 @@ def test_a_process_with_the_flag_that_does_not_answer(capsys):
     """A real process whose argv[0] is kube-controller-manager, with the flag, nothing listening on its port."""
     proc = subprocess.Popen(["kube-controller-manager", "-c", "import time; time.sleep(30)", "--bind-address=127.0.0.1",
                              "--secure-port=1", "--cluster-cidr=x"], executable=sys.executable)
+    cmdline = Path("/proc/%d/cmdline" % proc.pid)
+    for _ in range(200):  # until the child has exec'd (a busy machine may take a while)
+        if b"--cluster-cidr=x" in cmdline.read_bytes():
+            break
+        time.sleep(0.05)
     try:
         result = run(capsys, component="kube-controller-manager", want="--cluster-cidr=x", timeout=0)
     finally:
