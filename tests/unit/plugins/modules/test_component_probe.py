@@ -35,7 +35,7 @@ def test_a_process_with_the_flag_that_does_not_answer(capsys):
     proc = subprocess.Popen(["kube-controller-manager", "-c", "import time; time.sleep(30)", "--bind-address=127.0.0.1",
                              "--secure-port=1", "--cluster-cidr=x"], executable=sys.executable)
     cmdline = Path("/proc/%d/cmdline" % proc.pid)
-    for _ in range(200):  # until the child has exec'd (a busy machine may take a while)
+    for _attempt in range(200):  # until the child has exec'd (a busy machine may take a while)
         if b"--cluster-cidr=x" in cmdline.read_bytes():
             break
         time.sleep(0.05)
