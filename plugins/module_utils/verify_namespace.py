@@ -10,10 +10,10 @@ role's labels is deleted: one of the same name without them belongs to someone e
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.kubectl_read import json_object
 
 #: What :func:`leftover_namespace_action` answers.
 ABSENT, WAIT, DELETE = "absent", "wait", "delete"
@@ -28,10 +28,9 @@ def leftover_namespace_action(read: Any, name: str, labels: Dict[str, str]) -> s
     text = read.strip() if isinstance(read, str) else read
     if not text:
         return ABSENT
-    try:
-        obj = json.loads(text) if isinstance(text, str) else text
-    except ValueError:
-        raise DualStackError("namespace %s: could not read it (not JSON): %.200s" % (name, text)) from None
+    obj = json_object(text) if isinstance(text, str) else text
+    if obj is None:
+        raise DualStackError("namespace %s: could not read it (not a JSON object): %.200s" % (name, text))
     if not isinstance(obj, dict) or obj.get("kind", "Namespace") != "Namespace":
         raise DualStackError("namespace %s: expected a Namespace object, got %.200r" % (name, obj))
     meta = obj.get("metadata") or {}
