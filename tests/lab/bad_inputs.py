@@ -22,7 +22,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from workload import dslab, lab_target  # noqa: E402  pylint: disable=wrong-import-position
+from workload import dslab, lab_target, require_collection  # noqa: E402  pylint: disable=wrong-import-position
 GOOD = lab_target()
 BAD = [
     # families and order
@@ -295,4 +295,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    require_collection()
     sys.exit(main())

@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bad_inputs import dslab, fingerprint, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
+from workload import require_collection  # noqa: E402  pylint: disable=wrong-import-position
 
 # kubeadm's static Pod manifest, or a hand-installed cluster's unit (DUALSTACK_LAB_STYLE=units).
 APISERVER = {"kubeadm": ("/etc/kubernetes/manifests/kube-apiserver.yaml", "600"),
@@ -168,4 +169,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    require_collection()
     sys.exit(main())

@@ -33,7 +33,7 @@ from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from workload import dslab, lab_target  # noqa: E402  pylint: disable=wrong-import-position
+from workload import dslab, lab_target, require_collection  # noqa: E402  pylint: disable=wrong-import-position
 TARGET = lab_target()
 # (words of the task's header line, seconds after it starts)
 POINTS = [
@@ -219,4 +219,5 @@ def main_ha() -> int:
 
 
 if __name__ == "__main__":
+    require_collection()
     sys.exit(main())

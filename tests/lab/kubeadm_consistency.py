@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from kill_points import lab_inputs  # noqa: E402  pylint: disable=wrong-import-position
 from late_join import plain_env  # noqa: E402  pylint: disable=wrong-import-position
-from workload import REPO, dslab, lab_target  # noqa: E402  pylint: disable=wrong-import-position
+from workload import REPO, dslab, lab_target, require_collection  # noqa: E402  pylint: disable=wrong-import-position
 
 sys.path.insert(0, str(REPO / "lab"))
 from dslab import cluster, lb, net, nodes  # noqa: E402  pylint: disable=wrong-import-position
@@ -153,4 +153,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    require_collection()
     sys.exit(main())

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from workload import REPO, dslab  # noqa: E402  pylint: disable=wrong-import-position
+from workload import REPO, dslab, require_collection  # noqa: E402  pylint: disable=wrong-import-position
 
 LATE = "dslab-w3"
 OTHERS = ("dslab-cp1", "dslab-w1", "dslab-w2")
@@ -135,4 +135,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    require_collection()
     sys.exit(main())

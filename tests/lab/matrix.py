@@ -38,6 +38,7 @@ from typing import Any, Dict, List
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "lab"))
 from dslab.build import release_minor  # noqa: E402  pylint: disable=wrong-import-position
+from workload import require_collection  # noqa: E402  pylint: disable=wrong-import-position
 # The newest patch of each line the module proxy served (2026-12-06; v1.33.14, v1.35.7, v1.35.9 were refused).
 RELEASES = ["v1.33.13", "v1.34.12", "v1.35.8", "v1.36.3", "v1.37.2"]
 # kube-proxy's other modes, each on one release (RELEASE:MODE): nftables (GA in 1.33) and IPVS (deprecated in 1.35)
@@ -255,4 +256,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    require_collection()
     sys.exit(main())

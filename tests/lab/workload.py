@@ -127,6 +127,28 @@ def lab_target() -> dict:
     return target
 
 
+COLLECTION = "dualstack.kubernetes"
+
+
+def collection_places(listing: str) -> list[str]:
+    """The places ``ansible-galaxy collection list dualstack.kubernetes --format json`` found the collection in."""
+    found = json.loads(listing or "{}")
+    return sorted(place for place, collections in found.items() if COLLECTION in (collections or {}))
+
+
+def require_collection() -> None:
+    """Stop before the lab is touched when ansible-playbook would not find the collection (every playbook
+    names its roles dualstack.kubernetes.*): without it each playbook fails in under a second and a long
+    run records rows that say nothing about the roles."""
+    listing = subprocess.run(["ansible-galaxy", "collection", "list", COLLECTION, "--format", "json"],
+                             capture_output=True, text=True, check=False)
+    if listing.returncode != 0 or not collection_places(listing.stdout):
+        sys.exit("%s is not installed where ansible looks (ANSIBLE_COLLECTIONS_PATH=%s): run `make collection` "
+                 "and set ANSIBLE_COLLECTIONS_PATH=%s (the make targets do both)"
+                 % (COLLECTION, os.environ.get("ANSIBLE_COLLECTIONS_PATH", "unset"),
+                    REPO / "tests" / "output" / ".collections"))
+
+
 def dslab(*args: str, stdin: str | None = None, check: bool = True) -> str:
     env = dict(os.environ, PYTHONPATH=str(REPO / "lab"))
     return subprocess.run([sys.executable, "-m", "dslab", *args], check=check, capture_output=True, text=True,
