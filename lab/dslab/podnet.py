@@ -116,10 +116,12 @@ def ensure_credentials(log_fn: Log = log) -> dict[str, str]:
     def token_ready() -> bool:
         nonlocal secret
         secret = json.loads(cluster.kubectl("-n", NAMESPACE, "get", "secret",
-                                            f"{NAME}-token", "-o", "json"))
+                                            f"{NAME}-token", "-o", "json") or "{}")  # empty: a busy apiserver
         return bool(secret.get("data", {}).get("token"))
 
-    wait_for("podnet token", token_ready, 60, 1)
+    # kube-controller-manager's token controller fills the Secret once it has started and synced: within seconds
+    # on nspawn nodes, 60 s and more on a User-Mode Linux control plane right after `kubeadm init` (one CPU).
+    wait_for("podnet token (filled by kube-controller-manager's token controller)", token_ready, 300, 1)
     log_fn(f"pod network agent credentials: ServiceAccount {NAMESPACE}/{NAME}")
     data = secret["data"]
     return {
