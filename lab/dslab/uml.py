@@ -81,6 +81,14 @@ KERNEL_OPTIONS = (
 #: Set to a value on top of the defconfig (checked after ``olddefconfig``): kernel stacks of 64 KiB, since each
 #: thread's stack also holds its FPU buffer (``thread_info.aux_fp_regs``), which :data:`SOURCE_EDITS` makes 16 KiB.
 KERNEL_VALUES = {"KERNEL_STACK_ORDER": "4"}
+#: Turned off on top of the defconfig (checked after ``olddefconfig``). ``VMAP_STACK``: 6.1's UML puts kernel
+#: stacks in the vmalloc area, and its kernel TLB flush of that area (``flush_tlb_kernel_range_common``,
+#: arch/um/kernel/tlb.c) unmaps a page and maps it again in two host calls. When that page is the running thread's
+#: own stack, a signal between the two (the timer, I/O) faults on it inside the signal entry (``to_irq_stack``)
+#: and the kernel spins: the control plane's node took ~20 000 SIGSEGVs a second at one stack address, its network
+#: and mconsole silent, from a workqueue's ``vfree`` of a BPF program (runc's device filters) during the IPVS
+#: conversion (2026-12-06, gdb backtrace in lab/README.md). Stacks from ordinary pages are never in that range.
+KERNEL_DISABLED = ("VMAP_STACK",)
 #: Edits to the kernel source before the build: (file, text, replacement, why). The FPU buffer of a UML process
 #: (``HOST_FP_SIZE``) is 2696 bytes in 6.1, the XSAVE size of an AVX-512 CPU. Its ptrace ``PTRACE_SETREGSET
 #: NT_X86_XSTATE`` must hand the host the whole XSAVE area of the host's CPU, and on a CPU with AMX that area is
@@ -93,7 +101,7 @@ SOURCE_EDITS = (
      "a UML process's FPU buffer holds the host CPU's whole XSAVE area (AMX: about 11 KiB)"),
 )
 #: Bump when the build changes (part of the kernel's cache key).
-KERNEL_REVISION = "2"
+KERNEL_REVISION = "3"
 #: The node kernel's memory by role (backed by a file the kernel makes in /dev/shm).
 MEMORY = {"control-plane": "3G", "worker": "2G"}
 #: The node's disk (sparse ext4): containerd's images and layers, the kubelet's root directory.
@@ -160,7 +168,8 @@ def kernel_key(source: Path = SOURCE_TARBALL) -> str:
     """The kernel's cache key: the source tarball (name, size), the options, the revision."""
     size = source.stat().st_size if source.exists() else 0
     text = "\n".join((source.name, str(size), KERNEL_REVISION, *KERNEL_OPTIONS,
-                      *("%s=%s" % kv for kv in sorted(KERNEL_VALUES.items())), *(e[2] for e in SOURCE_EDITS)))
+                      *("%s=%s" % kv for kv in sorted(KERNEL_VALUES.items())),
+                      *("%s=n" % o for o in KERNEL_DISABLED), *(e[2] for e in SOURCE_EDITS)))
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -184,6 +193,12 @@ def wrong_values(config: str, values: dict[str, str] | None = None) -> list[str]
     """The :data:`KERNEL_VALUES` ``config`` does not hold, as ``NAME=value`` (what it should be)."""
     have = set(config.splitlines())
     return [f"{k}={v}" for k, v in sorted((values or KERNEL_VALUES).items()) if f"CONFIG_{k}={v}" not in have]
+
+
+def still_enabled(config: str, disabled: tuple[str, ...] = KERNEL_DISABLED) -> list[str]:
+    """The :data:`KERNEL_DISABLED` options ``config`` still enables (``CONFIG_X=y``)."""
+    have = set(config.splitlines())
+    return [o for o in disabled if f"CONFIG_{o}=y" in have]
 
 
 def edited(text: str, old: str, new: str, path: str) -> str:
@@ -227,12 +242,14 @@ def ensure_kernel(log_fn: Log = log) -> Path:
         config = tree / ".config"
         run([str(tree / "scripts/config"), "--file", str(config),
              *(arg for o in KERNEL_OPTIONS for arg in ("--enable", o)),
-             *(arg for k, v in KERNEL_VALUES.items() for arg in ("--set-val", k, v))])
+             *(arg for k, v in KERNEL_VALUES.items() for arg in ("--set-val", k, v)),
+             *(arg for o in KERNEL_DISABLED for arg in ("--disable", o))])
         for _ in range(2):  # options made visible by the first pass may bring modules of their own
             run([*make, "olddefconfig"], timeout=600)
             config.write_text(all_built_in(config.read_text()))
         run([*make, "olddefconfig"], timeout=600)
-        missing = missing_options(config.read_text()) + wrong_values(config.read_text())
+        text = config.read_text()
+        missing = missing_options(text) + wrong_values(text) + [f"{o} off" for o in still_enabled(text)]
         if missing:
             raise RuntimeError(f"the User-Mode Linux kernel config lacks {', '.join(missing)} "
                                f"(see {config})")

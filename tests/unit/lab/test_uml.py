@@ -164,7 +164,17 @@ def test_kernel_key_follows_the_values_and_the_source_edits(tmp_path: Path, monk
     monkeypatch.setattr(uml, "KERNEL_VALUES", {"KERNEL_STACK_ORDER": "5"})
     stack = uml.kernel_key(src)
     monkeypatch.setattr(uml, "SOURCE_EDITS", uml.SOURCE_EDITS + (("a.c", "x", "y", "why"),))
-    assert len({key, stack, uml.kernel_key(src)}) == 3
+    edits = uml.kernel_key(src)
+    monkeypatch.setattr(uml, "KERNEL_DISABLED", uml.KERNEL_DISABLED + ("SWAP",))
+    assert len({key, stack, edits, uml.kernel_key(src)}) == 4
+
+
+def test_still_enabled_names_what_should_be_off() -> None:
+    assert uml.still_enabled("# CONFIG_VMAP_STACK is not set\nCONFIG_HAVE_ARCH_VMAP_STACK=y\n") == []
+    assert uml.still_enabled("CONFIG_VMAP_STACK=y\n") == ["VMAP_STACK"]
+    assert uml.still_enabled("", ("A",)) == []
+    # kernel stacks out of the vmalloc area: its flush unmaps and maps pages again, the running stack's too
+    assert "VMAP_STACK" in uml.KERNEL_DISABLED
 
 
 def test_wrong_values_names_what_the_config_does_not_hold() -> None:
