@@ -20,7 +20,7 @@ The releases are run with dualstack_allow_untested_release=true: this matrix is 
 (versions.LIVE_TESTED). Writes benchmarks/results/matrix.json and prints a Markdown table for the README.
 Run from the checkout with the venv's ansible on PATH and ANSIBLE_COLLECTIONS_PATH set (`make matrix`), as root,
 with no other lab running. About 10 min per release once built; a cold build adds about 10 min (containerd 2
-for 1.36 and newer about 1 more). The IPVS row on User-Mode Linux nodes takes about 75 min (kernel built once, 6 min).
+for 1.36 and newer about 1 more). The IPVS row on User-Mode Linux nodes takes about 85 min (kernel built once, 6 min).
 """
 
 from __future__ import annotations
