@@ -85,7 +85,7 @@ KERNEL_VALUES = {"KERNEL_STACK_ORDER": "4"}
 #: stacks in the vmalloc area, and its kernel TLB flush of that area (``flush_tlb_kernel_range_common``,
 #: arch/um/kernel/tlb.c) unmaps a page and maps it again in two host calls. When that page is the running thread's
 #: own stack, a signal between the two (the timer, I/O) faults on it inside the signal entry (``to_irq_stack``)
-#: and the kernel spins: the control plane's node took ~20 000 SIGSEGVs a second at one stack address, its network
+#: and the kernel spins: the control plane's node took ~22 000 SIGSEGVs a second at one stack address, its network
 #: and mconsole silent, from a workqueue's ``vfree`` of a BPF program (runc's device filters) during the IPVS
 #: conversion (2026-12-06, gdb backtrace in lab/README.md). Stacks from ordinary pages are never in that range.
 KERNEL_DISABLED = ("VMAP_STACK",)
