@@ -50,6 +50,7 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.leader import
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.batches import batch_summary
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.batches import nodes_batch as batch_size
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.rotation_hooks import check_rotation_hooks
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.verify_namespace import check_not_foreign
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import (
     check_declared_version,
     check_tested_release,
@@ -333,13 +334,15 @@ def apply_current(current: Mapping[str, Any], pod: Optional[List[str]], service:
     node IPAM), ``cni`` (the inputs of :func:`cni_detect.detect_cni`: daemonsets,
     configmaps, node_configs, declared, reregister, ippools; the plan then carries ``cni``, the detected CNI,
     and ``reregister_nodes``), ``rotation_out`` / ``rotation_in`` (control-plane host -> the control_plane role's
-    load-balancer hooks: :func:`rotation_hooks.check_rotation_hooks`). Each independent rule's error goes to ``errors`` (rules that need a range
+    load-balancer hooks: :func:`rotation_hooks.check_rotation_hooks`), ``verify_namespace`` (the verify role's test
+    namespace as read: :func:`verify_namespace.check_not_foreign`). Each independent rule's error goes to ``errors`` (rules that need a range
     the target failed to give are skipped: ``pod``/``service`` None). Returns the nodes' addresses, the
     plan's extra keys, the running node masks and the hosts whose addresses could not be settled.
     """
     errors.check(check_declared_version, kube_version, current.get("server_version"))
     errors.check(check_tested_release, current.get("server_version"), current.get("allow_untested_release"))
     errors.check(check_rotation_hooks, current.get("rotation_out") or {}, current.get("rotation_in") or {})
+    errors.check(check_not_foreign, current.get("verify_namespace"))
     node_objects = list(current.get("node_objects") or [])
     errors.check(check_kubelet_versions, node_objects)
     extra: Dict[str, Any] = {}

@@ -27,6 +27,7 @@ from ansible_collections.dualstack.kubernetes.plugins.module_utils.plan import c
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.batches import batch_summary
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.batches import nodes_batch as nodes_batch_size
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.rotation_hooks import check_rotation_hooks
+from ansible_collections.dualstack.kubernetes.plugins.module_utils.verify_namespace import check_not_foreign
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.versions import check_tested_release, parse_version
 
 #: kube-controller-manager's name for the node IPAM controller (``--controllers=*,-nodeipam``).
@@ -212,7 +213,8 @@ def rollback_plan(current: Mapping[str, Any], kube_version: Any, nodes_batch: An
     objects), ``hosts`` (the inventory's nodes), ``server_version`` and ``allow_untested_release`` (as in
     :func:`plan.apply_current`: the way back is refused on a release never run live, too), ``component_flags`` (host -> component -> flags: the plan's
     ``feature_gates``, as in :func:`plan.apply_current`), ``cni`` (what :func:`plan.current_cni` takes),
-    ``rotation_out`` / ``rotation_in`` (the load-balancer hooks, as in :func:`plan.apply_current`).
+    ``rotation_out`` / ``rotation_in`` (the load-balancer hooks, as in :func:`plan.apply_current`), ``verify_namespace``
+    (the verify role's test namespace, as in :func:`plan.apply_current`).
     ``nodes_batch``, ``nodes_max_unavailable`` and ``worker_count`` as for :func:`plan.conversion_plan`.
     The result has the shape of :func:`plan.conversion_plan`'s,
     so the same roles apply it, plus ``mode: rollback`` and what only a rollback needs.
@@ -220,6 +222,7 @@ def rollback_plan(current: Mapping[str, Any], kube_version: Any, nodes_batch: An
     version = parse_version(kube_version)
     check_tested_release(current.get("server_version"), current.get("allow_untested_release"))
     check_rotation_hooks(current.get("rotation_out") or {}, current.get("rotation_in") or {})
+    check_not_foreign(current.get("verify_namespace"))
     batch = nodes_batch_size(nodes_batch, nodes_max_unavailable,
                              len(current.get("hosts") or []) if worker_count is None else int(worker_count))
     service = current_ranges(current.get("service_cidrs") or {}, "--service-cluster-ip-range")

@@ -5,18 +5,21 @@
 The role creates its namespace with its own labels and deletes it at the end. A run that stops in
 between (a task error, Ctrl-C, a lost connection) leaves it Active, and nobody else will delete it;
 a run stopped after its deletion began leaves it Terminating. Only a namespace that carries the
-role's labels is deleted: one of the same name without them belongs to someone else and is refused.
+role's labels is deleted: one of the same name without them belongs to someone else and is refused,
+by preflight (:func:`check_not_foreign`, before anything changes) and again by the verify role.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Mapping, Optional
 
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.errors import DualStackError
 from ansible_collections.dualstack.kubernetes.plugins.module_utils.kubectl_read import json_object
 
 #: What :func:`leftover_namespace_action` answers.
 ABSENT, WAIT, DELETE = "absent", "wait", "delete"
+#: The labels the verify role puts on its namespace and objects (roles/verify/tasks/workloads.yml, verify_labels).
+LABELS = {"app.kubernetes.io/name": "dualstack-verify"}
 
 
 def leftover_namespace_action(read: Any, name: str, labels: Dict[str, str]) -> str:
@@ -44,3 +47,16 @@ def leftover_namespace_action(read: Any, name: str, labels: Dict[str, str]) -> s
             "set verify_namespace to a name that is not in use, or delete that namespace yourself"
             % (name, ", ".join("%s=%s" % kv for kv in sorted(missing.items()))))
     return DELETE
+
+
+def check_not_foreign(namespace: Optional[Mapping[str, Any]]) -> None:
+    """Preflight's rule: the verify role's namespace is absent, being deleted or the role's own.
+
+    ``namespace`` is ``{"name": <preflight_verify_namespace>, "read": <kubectl get namespace -o json
+    --ignore-not-found output>}`` (nothing to check when None). Raises, naming the namespace, the missing labels and
+    the fix, when a namespace of that name belongs to someone else: the verify role would refuse it after the
+    conversion; preflight refuses it before anything changes.
+    """
+    if not namespace:
+        return
+    leftover_namespace_action(namespace.get("read"), str(namespace.get("name")), LABELS)

@@ -242,6 +242,18 @@ def check_outside_inventory(inventory: str) -> list:
     return out
 
 
+def check_foreign_verify_namespace(inventory: str) -> tuple:
+    """A namespace named like the verify role's (dualstack-verify) that the role did not create: refused in preflight,
+    before anything changes, not by verify after the conversion; deleted again afterwards."""
+    words = "namespace dualstack-verify exists but was not created by the verify role"
+    dslab("kubectl", "create", "namespace", "dualstack-verify")
+    try:
+        passed, _, _, got = check_one(inventory, {}, words, {})
+    finally:
+        dslab("kubectl", "delete", "namespace", "dualstack-verify", "--wait=true", check=False)
+    return passed, "someone else's namespace dualstack-verify (the verify role's name)", words, got
+
+
 def main() -> int:
     # --every K: only every K-th bad target (the hand-installed lab runs a sample; the kubeadm lab all);
     # --only-cni: only the CNI fixtures (the flannel lab); --no-cni: none of them.
@@ -267,9 +279,9 @@ def main() -> int:
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = list(pool.map(lambda case: check_one(inv.name, *case), cases))
     if "--only-cni" not in sys.argv:
-        outside = check_outside_inventory(inv.name)
+        outside = check_outside_inventory(inv.name) + [check_foreign_verify_namespace(inv.name)]
         results += outside
-        cases += ["outside inventory"] * len(outside)
+        cases += ["outside inventory or namespace"] * len(outside)
     # CNI fixtures one at a time: each changes what runs for the others.
     if "--no-cni" not in sys.argv:
         results += [check_cni(inv.name, *case) for case in CNI_BAD]

@@ -387,3 +387,15 @@ def test_load_balancer_hooks_are_checked_with_the_other_rules():
     assert "control_plane_rotation_in is not" in text
     plan = target({"rotation_out": {"cp1": dict(hook_in, drain_seconds=1)}, "rotation_in": {"cp1": hook_in}})
     assert plan["kube-apiserver"]
+
+
+def test_someone_elses_verify_namespace_is_refused_with_the_other_rules():
+    foreign = {"name": "dualstack-verify", "read": json.dumps({"kind": "Namespace", "metadata": {"name": "dualstack-verify"}})}
+    with pytest.raises(DualStackError) as err:
+        target({"verify_namespace": foreign, "disable_ipv6": dict(CURRENT["disable_ipv6"], w1="1")})
+    text = str(err.value)
+    assert "2 problems" in text and "w1" in text
+    assert "namespace dualstack-verify exists but was not created by the verify role" in text
+    ours = {"name": "dualstack-verify", "read": json.dumps({"kind": "Namespace", "metadata": {
+        "name": "dualstack-verify", "labels": {"app.kubernetes.io/name": "dualstack-verify"}}})}
+    assert target({"verify_namespace": ours})["kube-apiserver"]

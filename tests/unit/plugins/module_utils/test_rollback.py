@@ -213,3 +213,10 @@ def test_the_way_back_writes_canonical_ranges_and_refuses_host_bits():
     assert plan["kube-apiserver"]["service-cluster-ip-range"] == "10.96.0.0/16"
     with pytest.raises(DualStackError, match="did you mean 10.244.0.0/16"):
         rollback_plan(current(pod_cidrs={"cp1": "10.244.0.1/16,fd00:10:244::/56"}), "v1.34.12")
+
+
+def test_the_way_back_refuses_someone_elses_verify_namespace_before_anything_changes():
+    foreign = {"name": "dualstack-verify", "read": '{"kind": "Namespace", "metadata": {"name": "dualstack-verify"}}'}
+    with pytest.raises(DualStackError, match="namespace dualstack-verify exists but was not created by the verify role"):
+        rollback_plan(current(verify_namespace=foreign), "v1.34.12")
+    assert rollback_plan(current(verify_namespace={"name": "dualstack-verify", "read": ""}), "v1.34.12")["mode"] == "rollback"
